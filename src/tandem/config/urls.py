@@ -1,0 +1,10 @@
+from django.urls import include, path
+
+from tandem.config.api import api
+
+urlpatterns = [
+    path("api/v1/", api.urls),
+    path("", include("tandem.accounts.urls")),
+    path("", include("tandem.patients.urls")),
+    path("", include("tandem.audit.urls")),
+]
