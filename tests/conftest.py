@@ -1,0 +1,113 @@
+"""Personas as fixtures (STYLE.md): alice (DC, lead), ben (PT), maya (LMT, supervised), dana (front desk),
+admin (clinic admin) and an outsider clinician from another clinic; and patients on and off their teams."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.test import Client
+
+from tandem.accounts.models import Organization, Role, User
+from tandem.accounts.services import token_create
+from tandem.core.personas import PERSONAS, PersonaSpec, clinic, persona_user
+from tandem.patients import services
+from tandem.patients.models import CareTeamRole, Patient
+
+
+@pytest.fixture
+def organization(db) -> Organization:
+    return clinic()[0]
+
+
+@pytest.fixture
+def personas(organization) -> dict[str, User]:
+    users = {spec.username: persona_user(organization, spec) for spec in PERSONAS}
+    other_clinic, _ = clinic("Elsewhere Physio")
+    users["outsider"] = persona_user(
+        other_clinic,
+        PersonaSpec("olga", "Olga", "Petrova", Role.CLINICIAN, "physical-therapy", "DPT", "PT-555555"),
+    )
+    return users
+
+
+@pytest.fixture
+def alice(personas) -> User:
+    return personas["alice"]
+
+
+@pytest.fixture
+def ben(personas) -> User:
+    return personas["ben"]
+
+
+@pytest.fixture
+def maya(personas) -> User:
+    return personas["maya"]
+
+
+@pytest.fixture
+def dana(personas) -> User:
+    return personas["dana"]
+
+
+@pytest.fixture
+def admin(personas) -> User:
+    return personas["admin"]
+
+
+@pytest.fixture
+def outsider(personas) -> User:
+    return personas["outsider"]
+
+
+def make_patient(actor: User, given: str = "Robert", family: str = "Hale", **extra: object) -> Patient:
+    data = {"given_name": given, "family_name": family, "birth_date": datetime.date(1968, 4, 12), "sex": "male"}
+    data.update(extra)
+    return services.patient_create(actor=actor, data=data)
+
+
+@pytest.fixture
+def patient(alice, ben, maya) -> Patient:
+    """Robert Hale, 58, MRI-confirmed lumbar disc degeneration; alice leads, ben and maya are on the team."""
+    robert = make_patient(alice, phone="503-555-0142")
+    services.care_team_add(actor=alice, patient=robert, practitioner=ben.practitioner, role=CareTeamRole.MEMBER)
+    services.care_team_add(actor=alice, patient=robert, practitioner=maya.practitioner, role=CareTeamRole.MEMBER)
+    services.condition_create(
+        actor=alice, patient=robert,
+        data={"code": "M51.362", "body_site": "lumbar", "category": "structural",
+              "evidence": "MRI 2026-03-02: advanced L4-L5 disc degeneration"},
+    )
+    services.medication_create(actor=alice, patient=robert, data={"medication": "Warfarin 5 mg", "dosage": "daily"})
+    return robert
+
+
+@pytest.fixture
+def other_patient(ben) -> Patient:
+    """Linda Park: on ben's team only; alice and maya are not on it."""
+    return make_patient(ben, "Linda", "Park", birth_date=datetime.date(1979, 9, 3), sex="female")
+
+
+@pytest.fixture
+def client_for():
+    def login(user: User) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return login
+
+
+@pytest.fixture
+def token_for():
+    def make(user: User) -> dict[str, str]:
+        _, secret = token_create(user=user, name="test")
+        return {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
+
+    return make
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings) -> None:
+    # Argon2 is deliberately slow; the suite creates many users. Production hashing has its own test.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
