@@ -62,23 +62,45 @@ def outsider(personas) -> User:
 
 
 def make_patient(actor: User, given: str = "Robert", family: str = "Hale", **extra: object) -> Patient:
-    data = {"given_name": given, "family_name": family, "birth_date": datetime.date(1968, 4, 12), "sex": "male"}
+    data = {
+        "given_name": given,
+        "family_name": family,
+        "birth_date": datetime.date(1968, 4, 12),
+        "sex": "male",
+    }
     data.update(extra)
     return services.patient_create(actor=actor, data=data)
+
+
+@pytest.fixture
+def new_patient(db):
+    """Register a patient as the given actor: new_patient(actor, given, family, **fields)."""
+    return make_patient
 
 
 @pytest.fixture
 def patient(alice, ben, maya) -> Patient:
     """Robert Hale, 58, MRI-confirmed lumbar disc degeneration; alice leads, ben and maya are on the team."""
     robert = make_patient(alice, phone="503-555-0142")
-    services.care_team_add(actor=alice, patient=robert, practitioner=ben.practitioner, role=CareTeamRole.MEMBER)
-    services.care_team_add(actor=alice, patient=robert, practitioner=maya.practitioner, role=CareTeamRole.MEMBER)
-    services.condition_create(
-        actor=alice, patient=robert,
-        data={"code": "M51.362", "body_site": "lumbar", "category": "structural",
-              "evidence": "MRI 2026-03-02: advanced L4-L5 disc degeneration"},
+    services.care_team_add(
+        actor=alice, patient=robert, practitioner=ben.practitioner, role=CareTeamRole.MEMBER
     )
-    services.medication_create(actor=alice, patient=robert, data={"medication": "Warfarin 5 mg", "dosage": "daily"})
+    services.care_team_add(
+        actor=alice, patient=robert, practitioner=maya.practitioner, role=CareTeamRole.MEMBER
+    )
+    services.condition_create(
+        actor=alice,
+        patient=robert,
+        data={
+            "code": "M51.362",
+            "body_site": "lumbar",
+            "category": "structural",
+            "evidence": "MRI 2026-03-02: advanced L4-L5 disc degeneration",
+        },
+    )
+    services.medication_create(
+        actor=alice, patient=robert, data={"medication": "Warfarin 5 mg", "dosage": "daily"}
+    )
     return robert
 
 

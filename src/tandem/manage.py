@@ -11,9 +11,8 @@ def main() -> None:
     from tandem.config.env import ConfigurationError
 
     try:
-        from django.core.management import execute_from_command_line
-
         import django
+        from django.core.management import execute_from_command_line
 
         django.setup()
     except ConfigurationError as exc:

@@ -6,7 +6,9 @@ from tandem.audit.models import AuditEvent, AuditOutcome
 from tandem.patients.models import Patient
 
 
-def test_it_shows_maya_a_patient_on_her_team_and_hides_one_off_it(maya, patient, other_patient, token_for, client):
+def test_it_shows_maya_a_patient_on_her_team_and_hides_one_off_it(
+    maya, patient, other_patient, token_for, client
+):
     headers = token_for(maya)
     on_team = client.get(f"/api/v1/patients/{patient.pk}", **headers)
     off_team = client.get(f"/api/v1/patients/{other_patient.pk}", **headers)
@@ -25,7 +27,9 @@ def test_it_refuses_an_impossible_birth_date_and_stores_nothing(alice, token_for
     before = Patient.objects.count()
     response = client.post(
         "/api/v1/patients/",
-        data=json.dumps({"given_name": "Ann", "family_name": "Lee", "birth_date": "2023-02-30", "sex": "female"}),
+        data=json.dumps(
+            {"given_name": "Ann", "family_name": "Lee", "birth_date": "2023-02-30", "sex": "female"}
+        ),
         content_type="application/json",
         **token_for(alice),
     )
@@ -38,12 +42,16 @@ def test_it_refuses_an_impossible_birth_date_and_stores_nothing(alice, token_for
 def test_it_refuses_a_future_birth_date_naming_the_field(dana, token_for, client):
     response = client.post(
         "/api/v1/patients/",
-        data=json.dumps({"given_name": "Ann", "family_name": "Lee", "birth_date": "2999-01-01", "sex": "female"}),
+        data=json.dumps(
+            {"given_name": "Ann", "family_name": "Lee", "birth_date": "2999-01-01", "sex": "female"}
+        ),
         content_type="application/json",
         **token_for(dana),
     )
     assert response.status_code == 422
-    assert response.json()["errors"] == [{"field": "birth_date", "message": "The birth date is in the future."}]
+    assert response.json()["errors"] == [
+        {"field": "birth_date", "message": "The birth date is in the future."}
+    ]
     assert not Patient.objects.filter(family_name="Lee").exists()
 
 

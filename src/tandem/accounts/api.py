@@ -44,7 +44,10 @@ def me(request: HttpRequest) -> dict[str, Any]:
     user: Any = request.user
     practitioner = getattr(user, "practitioner", None)
     return {
-        "id": user.pk, "username": user.username, "display_name": user.display_name, "role": user.role,
+        "id": user.pk,
+        "username": user.username,
+        "display_name": user.display_name,
+        "role": user.role,
         "discipline": practitioner.discipline if practitioner else None,
     }
 

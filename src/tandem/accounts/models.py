@@ -100,7 +100,9 @@ class Practitioner(TimeStampedModel):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["license_state", "license_number"], name="practitioner_license_unique")
+            models.UniqueConstraint(
+                fields=["license_state", "license_number"], name="practitioner_license_unique"
+            )
         ]
 
     @property
@@ -124,6 +126,9 @@ class ApiToken(models.Model):
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.name})"
+
     @staticmethod
     def digest_of(token: str) -> str:
         # Tokens carry 256 bits of randomness, so a fast hash is enough: there is nothing to brute-force.
@@ -132,6 +137,3 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
-
-    def __str__(self) -> str:
-        return f"{self.prefix}… ({self.name})"

@@ -23,9 +23,16 @@ def token_create(*, user: User, name: str, actor: User | None = None) -> tuple[A
     """Make a personal API token; answer the row and the token, which is shown this once and never again."""
     name = name.strip() or "API token"
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(user=user, name=name[:100], prefix=secret[:12], digest=ApiToken.digest_of(secret))
-    audit_record(actor=actor or user, action=AuditAction.CREATE, object_type="ApiToken", object_id=token.pk,
-                 detail=f"token for {user.username}")
+    token = ApiToken.objects.create(
+        user=user, name=name[:100], prefix=secret[:12], digest=ApiToken.digest_of(secret)
+    )
+    audit_record(
+        actor=actor or user,
+        action=AuditAction.CREATE,
+        object_type="ApiToken",
+        object_id=token.pk,
+        detail=f"token for {user.username}",
+    )
     return token, secret
 
 
@@ -34,8 +41,13 @@ def token_revoke(*, token: ApiToken, actor: User) -> ApiToken:
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
-        audit_record(actor=actor, action=AuditAction.UPDATE, object_type="ApiToken", object_id=token.pk,
-                     detail="revoked")
+        audit_record(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            object_type="ApiToken",
+            object_id=token.pk,
+            detail="revoked",
+        )
     return token
 
 
@@ -44,7 +56,9 @@ def token_authenticate(secret: str) -> User | None:
     if not secret.startswith(TOKEN_PREFIX):
         return None
     token = (
-        ApiToken.objects.select_related("user").filter(digest=ApiToken.digest_of(secret), revoked_at__isnull=True).first()
+        ApiToken.objects.select_related("user")
+        .filter(digest=ApiToken.digest_of(secret), revoked_at__isnull=True)
+        .first()
     )
     if token is None or not token.user.is_active:
         return None
@@ -84,11 +98,18 @@ def user_create(
     user.set_password(password)
     user.save()
     if user.role == Role.CLINICIAN and practitioner:
-        record = Practitioner(user=user, **{k: v for k, v in practitioner.items() if k in PRACTITIONER_FIELDS})
+        record = Practitioner(
+            user=user, **{k: v for k, v in practitioner.items() if k in PRACTITIONER_FIELDS}
+        )
         record.full_clean(exclude=["user"])
         record.save()
-    audit_record(actor=actor, action=AuditAction.CREATE, object_type="User", object_id=user.pk,
-                 detail=f"user {user.username} ({user.role})")
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        object_type="User",
+        object_id=user.pk,
+        detail=f"user {user.username} ({user.role})",
+    )
     return user
 
 
@@ -103,6 +124,11 @@ def user_update(*, actor: User, user: User, data: Mapping[str, Any]) -> User:
         raise ValidationError({"role": "You cannot change your own role or deactivate yourself."})
     user.full_clean(exclude=["password", "organization"])
     user.save()
-    audit_record(actor=actor, action=AuditAction.UPDATE, object_type="User", object_id=user.pk,
-                 detail="changed: " + ", ".join(changed))
+    audit_record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        object_type="User",
+        object_id=user.pk,
+        detail="changed: " + ", ".join(changed),
+    )
     return user

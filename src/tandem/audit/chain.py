@@ -26,7 +26,9 @@ CHAINED_FIELDS: tuple[str, ...] = (
 
 
 def entry_hash(previous_hash: str, fields: Mapping[str, Any]) -> str:
-    canonical = json.dumps([previous_hash] + [_plain(fields[name]) for name in CHAINED_FIELDS], separators=(",", ":"))
+    canonical = json.dumps(
+        [previous_hash] + [_plain(fields[name]) for name in CHAINED_FIELDS], separators=(",", ":")
+    )
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -67,7 +69,9 @@ def verify_chain(
         expected_sequence += 1
     last = expected_sequence - 1
     if last < head_sequence:
-        return ChainProblem(last + 1, "truncated", f"entries {last + 1}–{head_sequence} were removed from the end")
+        return ChainProblem(
+            last + 1, "truncated", f"entries {last + 1}–{head_sequence} were removed from the end"
+        )
     if last > head_sequence or (head_sequence and previous != head_hash):
         return ChainProblem(last, "inserted", f"entry {last} was added outside Tandem")
     return None

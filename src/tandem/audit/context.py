@@ -16,7 +16,8 @@ class Origin:
     channel: str = "cli"
 
 
-_origin: ContextVar[Origin] = ContextVar("audit_origin", default=Origin())
+_NO_REQUEST = Origin()
+_origin: ContextVar[Origin] = ContextVar("audit_origin", default=_NO_REQUEST)
 
 
 def current_origin() -> Origin:

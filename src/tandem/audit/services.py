@@ -51,10 +51,16 @@ def audit_record(
     return event
 
 
-def audit_read(*, actor: Any, object_type: str, object_id: object, patient_id: int | None, detail: str = "") -> None:
+def audit_read(
+    *, actor: Any, object_type: str, object_id: object, patient_id: int | None, detail: str = ""
+) -> None:
     audit_record(
-        actor=actor, action=AuditAction.READ, object_type=object_type, object_id=object_id,
-        patient_id=patient_id, detail=detail,
+        actor=actor,
+        action=AuditAction.READ,
+        object_type=object_type,
+        object_id=object_id,
+        patient_id=patient_id,
+        detail=detail,
     )
 
 

@@ -1,4 +1,4 @@
-"""Read TANDEM_* configuration from the environment, refusing bad values with a message that names the variable."""
+"""TANDEM_* configuration from the environment; a bad value is refused with a message naming the variable."""
 
 from __future__ import annotations
 
@@ -50,7 +50,9 @@ def env_database_url(data_dir: Path, name: str = "TANDEM_DATABASE_URL") -> str:
     parsed = urlparse(raw)
     if parsed.scheme in {"postgres", "postgresql", "pgsql"}:
         if not parsed.path.strip("/"):
-            raise ConfigurationError(f"{name} must name a database, e.g. postgres://user@127.0.0.1:5432/tandem.")
+            raise ConfigurationError(
+                f"{name} must name a database, e.g. postgres://user@127.0.0.1:5432/tandem."
+            )
         return raw
     if parsed.scheme == "sqlite":
         return raw
@@ -94,5 +96,7 @@ def env_time_zone(name: str = "TANDEM_TIME_ZONE", default: str = "America/New_Yo
     try:
         zoneinfo.ZoneInfo(raw)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
-        raise ConfigurationError(f"{name}={raw!r} is not an IANA time zone such as America/New_York.") from exc
+        raise ConfigurationError(
+            f"{name}={raw!r} is not an IANA time zone such as America/New_York."
+        ) from exc
     return raw

@@ -24,7 +24,9 @@ class PersonaSpec:
 PERSONAS: tuple[PersonaSpec, ...] = (
     PersonaSpec("alice", "Alice", "Moreau", Role.CLINICIAN, "chiropractic", "DC", "CHI-004711", "1457384921"),
     PersonaSpec("ben", "Ben", "Okafor", Role.CLINICIAN, "physical-therapy", "DPT", "PT-019283", "1295847361"),
-    PersonaSpec("maya", "Maya", "Lindqvist", Role.CLINICIAN, "massage-therapy", "LMT", "MA-088812", "1386920475"),
+    PersonaSpec(
+        "maya", "Maya", "Lindqvist", Role.CLINICIAN, "massage-therapy", "LMT", "MA-088812", "1386920475"
+    ),
     PersonaSpec("dana", "Dana", "Whitfield", Role.FRONT_DESK),
     PersonaSpec("admin", "Sam", "Reyes", Role.CLINIC_ADMIN),
 )
@@ -42,8 +44,11 @@ def persona_user(
     user, created = User.objects.get_or_create(
         username=spec.username,
         defaults={
-            "first_name": spec.first_name, "last_name": spec.last_name, "role": spec.role,
-            "organization": organization, "email": f"{spec.username}@{_domain(organization)}",
+            "first_name": spec.first_name,
+            "last_name": spec.last_name,
+            "role": spec.role,
+            "organization": organization,
+            "email": f"{spec.username}@{_domain(organization)}",
         },
     )
     if created:
@@ -51,8 +56,12 @@ def persona_user(
         user.save(update_fields=["password"])
     if spec.role == Role.CLINICIAN and not hasattr(user, "practitioner"):
         practitioner = Practitioner.objects.create(
-            user=user, discipline=spec.discipline, credentials=spec.credentials,
-            license_number=spec.license_number, license_state=license_state, npi=spec.npi,
+            user=user,
+            discipline=spec.discipline,
+            credentials=spec.credentials,
+            license_number=spec.license_number,
+            license_state=license_state,
+            npi=spec.npi,
         )
         if locations:
             practitioner.locations.set(locations)
@@ -73,8 +82,14 @@ def clinic(name: str = "Riverside Spine & Wellness") -> tuple[Organization, list
     locations = []
     for location_name, room_names in rooms.items():
         location, _ = Location.objects.get_or_create(
-            organization=organization, name=location_name,
-            defaults={"city": "Portland", "state": "OR", "postal_code": "97214", "address_line": "1200 SE Water Ave"},
+            organization=organization,
+            name=location_name,
+            defaults={
+                "city": "Portland",
+                "state": "OR",
+                "postal_code": "97214",
+                "address_line": "1200 SE Water Ave",
+            },
         )
         for room_name in room_names:
             Room.objects.get_or_create(location=location, name=room_name)

@@ -36,8 +36,8 @@ def on_care_team(user: User, patient: Patient) -> bool:
         return False
     today = timezone.localdate()
     return (
-        CareTeamMember.objects.filter(patient=patient, practitioner=user.practitioner, started_on__lte=today)
-        .exclude(ended_on__lt=today)
+        CareTeamMember.objects.active_on(today)
+        .filter(patient=patient, practitioner=user.practitioner)
         .exists()
     )
 
@@ -61,8 +61,13 @@ def can_see_patient(user: User, patient: Patient, purpose: Purpose) -> bool:
 
 def _refuse(user: User, object_type: str, object_id: object, patient_id: int | None) -> Http404:
     audit_record(
-        actor=user, action=AuditAction.READ, object_type=object_type, object_id=object_id,
-        patient_id=patient_id, outcome=AuditOutcome.MINOR_FAILURE, detail="access refused",
+        actor=user,
+        action=AuditAction.READ,
+        object_type=object_type,
+        object_id=object_id,
+        patient_id=patient_id,
+        outcome=AuditOutcome.MINOR_FAILURE,
+        detail="access refused",
     )
     return Http404("No such patient.")
 
@@ -120,7 +125,7 @@ def access_care_team_member(user: User, member_id: object) -> CareTeamMember:
 
 
 def can_manage_care_team(user: User, patient: Patient) -> bool:
-    """Front desk and admins assign care teams at intake; the lead or supervising clinician changes it later."""
+    """Front desk and admins assign care teams at intake; the lead or supervising clinician changes them."""
     if not can_see_patient(user, patient, Purpose.DEMOGRAPHICS):
         return False
     if user.role in (Role.FRONT_DESK, Role.CLINIC_ADMIN):
@@ -128,10 +133,8 @@ def can_manage_care_team(user: User, patient: Patient) -> bool:
     today = timezone.localdate()
     return (
         user.is_clinician
-        and CareTeamMember.objects.filter(
-            patient=patient, practitioner=user.practitioner, role__in=["lead", "supervising"], started_on__lte=today
-        )
-        .exclude(ended_on__lt=today)
+        and CareTeamMember.objects.active_on(today)
+        .filter(patient=patient, practitioner=user.practitioner, role__in=["lead", "supervising"])
         .exists()
     )
 

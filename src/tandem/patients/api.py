@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest
 from ninja import Query, Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
 
@@ -46,8 +47,6 @@ from tandem.patients.schemas import (
 )
 from tandem.patients.selectors import care_team_for_patient, patient_list_for_user
 from tandem.patients.services import PATIENT_FIELDS
-from django.core.exceptions import ValidationError
-from django.http import Http404
 
 router = Router(tags=["patients"])
 
@@ -63,7 +62,12 @@ def _changes(payload: Schema) -> dict[str, Any]:
 @router.get("/patients/", response=list[PatientOut])
 @paginate(LimitOffsetPagination)
 def patient_list(request: HttpRequest, filters: Query[PatientFilter]) -> Any:
-    audit_record(actor=request.user, action=AuditAction.EXECUTE, object_type="Patient", detail=f"search: {filters.q}"[:200])
+    audit_record(
+        actor=request.user,
+        action=AuditAction.EXECUTE,
+        object_type="Patient",
+        detail=f"search: {filters.q}"[:200],
+    )
     return patient_list_for_user(request.user, filters.q)  # type: ignore[arg-type]
 
 
@@ -113,7 +117,9 @@ def condition_create(request: HttpRequest, patient_id: int, payload: ConditionIn
 @router.get("/conditions/{condition_id}", response=ConditionOut)
 def condition_read(request: HttpRequest, condition_id: int) -> Condition:
     condition = access_condition(request.user, condition_id)  # type: ignore[arg-type]
-    audit_read(actor=request.user, object_type="Condition", object_id=condition.pk, patient_id=condition.patient_id)
+    audit_read(
+        actor=request.user, object_type="Condition", object_id=condition.pk, patient_id=condition.patient_id
+    )
     return condition
 
 
@@ -134,7 +140,9 @@ def medication_list(request: HttpRequest, patient_id: int) -> list[MedicationSta
 
 
 @router.post("/patients/{patient_id}/medications", response={201: MedicationOut})
-def medication_create(request: HttpRequest, patient_id: int, payload: MedicationIn) -> tuple[int, MedicationStatement]:
+def medication_create(
+    request: HttpRequest, patient_id: int, payload: MedicationIn
+) -> tuple[int, MedicationStatement]:
     patient = access_patient(request.user, patient_id)  # type: ignore[arg-type]
     return 201, services.medication_create(actor=request.user, patient=patient, data=payload.dict())  # type: ignore[arg-type]
 
@@ -143,14 +151,18 @@ def medication_create(request: HttpRequest, patient_id: int, payload: Medication
 def medication_read(request: HttpRequest, medication_id: int) -> MedicationStatement:
     medication = access_medication(request.user, medication_id)  # type: ignore[arg-type]
     audit_read(
-        actor=request.user, object_type="MedicationStatement", object_id=medication.pk,
+        actor=request.user,
+        object_type="MedicationStatement",
+        object_id=medication.pk,
         patient_id=medication.patient_id,
     )
     return medication
 
 
 @router.patch("/medications/{medication_id}", response=MedicationOut)
-def medication_update(request: HttpRequest, medication_id: int, payload: MedicationPatch) -> MedicationStatement:
+def medication_update(
+    request: HttpRequest, medication_id: int, payload: MedicationPatch
+) -> MedicationStatement:
     medication = access_medication(request.user, medication_id)  # type: ignore[arg-type]
     return services.medication_update(actor=request.user, medication=medication, data=_changes(payload))  # type: ignore[arg-type]
 
@@ -166,7 +178,9 @@ def allergy_list(request: HttpRequest, patient_id: int) -> list[AllergyIntoleran
 
 
 @router.post("/patients/{patient_id}/allergies", response={201: AllergyOut})
-def allergy_create(request: HttpRequest, patient_id: int, payload: AllergyIn) -> tuple[int, AllergyIntolerance]:
+def allergy_create(
+    request: HttpRequest, patient_id: int, payload: AllergyIn
+) -> tuple[int, AllergyIntolerance]:
     patient = access_patient(request.user, patient_id)  # type: ignore[arg-type]
     return 201, services.allergy_create(actor=request.user, patient=patient, data=payload.dict())  # type: ignore[arg-type]
 
@@ -174,7 +188,12 @@ def allergy_create(request: HttpRequest, patient_id: int, payload: AllergyIn) ->
 @router.get("/allergies/{allergy_id}", response=AllergyOut)
 def allergy_read(request: HttpRequest, allergy_id: int) -> AllergyIntolerance:
     allergy = access_allergy(request.user, allergy_id)  # type: ignore[arg-type]
-    audit_read(actor=request.user, object_type="AllergyIntolerance", object_id=allergy.pk, patient_id=allergy.patient_id)
+    audit_read(
+        actor=request.user,
+        object_type="AllergyIntolerance",
+        object_id=allergy.pk,
+        patient_id=allergy.patient_id,
+    )
     return allergy
 
 
@@ -199,13 +218,18 @@ def care_team_add(request: HttpRequest, patient_id: int, payload: CareTeamIn) ->
     patient = access_patient(request.user, patient_id, Purpose.DEMOGRAPHICS)  # type: ignore[arg-type]
     if not can_manage_care_team(request.user, patient):  # type: ignore[arg-type]
         raise Http404
-    practitioner = Practitioner.objects.filter(
-        pk=payload.practitioner, user__organization_id=patient.organization_id
-    ).select_related("user").first()
+    practitioner = (
+        Practitioner.objects.filter(pk=payload.practitioner, user__organization_id=patient.organization_id)
+        .select_related("user")
+        .first()
+    )
     if practitioner is None:
         raise ValidationError({"practitioner": "No practitioner of this clinic has that id."})
     member = services.care_team_add(
-        actor=request.user, patient=patient, practitioner=practitioner, role=payload.role,  # type: ignore[arg-type]
+        actor=request.user,
+        patient=patient,
+        practitioner=practitioner,
+        role=payload.role,  # type: ignore[arg-type]
         started_on=payload.started_on,
     )
     return 201, member

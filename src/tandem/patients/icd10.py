@@ -38,7 +38,9 @@ def lookup(raw: str) -> Icd10Code:
     if not icd.is_leaf(code):
         children = icd.get_children(code)
         examples = ", ".join(children[:4]) + (" …" if len(children) > 4 else "")
-        raise UnknownCode(f"{code} is a category, not a billable code; choose a more specific one: {examples}.")
+        raise UnknownCode(
+            f"{code} is a category, not a billable code; choose a more specific one: {examples}."
+        )
     return Icd10Code(code, icd.get_description(code))
 
 

@@ -129,10 +129,14 @@ class Condition(TimeStampedModel):
         max_length=12, choices=ConditionClinicalStatus.choices, default=ConditionClinicalStatus.ACTIVE
     )
     verification_status = models.CharField(
-        max_length=20, choices=ConditionVerificationStatus.choices, default=ConditionVerificationStatus.CONFIRMED
+        max_length=20,
+        choices=ConditionVerificationStatus.choices,
+        default=ConditionVerificationStatus.CONFIRMED,
     )
     onset_on = models.DateField(null=True, blank=True)
-    evidence = models.TextField(blank=True, help_text='e.g. "MRI 2026-03-02: advanced L4-L5 disc degeneration"')
+    evidence = models.TextField(
+        blank=True, help_text='e.g. "MRI 2026-03-02: advanced L4-L5 disc degeneration"'
+    )
     note = models.TextField(blank=True)
     recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
 
@@ -164,7 +168,9 @@ class MedicationStatement(TimeStampedModel):
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="medications")
     medication = models.CharField(max_length=200, help_text="Generic or brand name, e.g. warfarin")
     dosage = models.CharField(max_length=200, blank=True, help_text="e.g. 5 mg by mouth once daily")
-    status = models.CharField(max_length=20, choices=MedicationStatus.choices, default=MedicationStatus.ACTIVE)
+    status = models.CharField(
+        max_length=20, choices=MedicationStatus.choices, default=MedicationStatus.ACTIVE
+    )
     started_on = models.DateField(null=True, blank=True)
     note = models.TextField(blank=True)
     recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
@@ -201,7 +207,9 @@ class AllergyIntolerance(TimeStampedModel):
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="allergies")
     substance = models.CharField(max_length=200, help_text="e.g. latex, arnica, lavender oil, ibuprofen")
     category = models.CharField(max_length=12, choices=AllergyCategory.choices)
-    criticality = models.CharField(max_length=20, choices=AllergyCriticality.choices, default=AllergyCriticality.LOW)
+    criticality = models.CharField(
+        max_length=20, choices=AllergyCriticality.choices, default=AllergyCriticality.LOW
+    )
     clinical_status = models.CharField(
         max_length=10, choices=AllergyClinicalStatus.choices, default=AllergyClinicalStatus.ACTIVE
     )
@@ -218,11 +226,21 @@ class CareTeamRole(models.TextChoices):
     MEMBER = "member", "Member"
 
 
+class CareTeamQuerySet(models.QuerySet["CareTeamMember"]):
+    def active_on(self, day: datetime.date) -> CareTeamQuerySet:
+        """Memberships in force on `day`; `ended_on` is the day access stopped."""
+        return self.filter(started_on__lte=day).filter(Q(ended_on__isnull=True) | Q(ended_on__gt=day))
+
+
 class CareTeamMember(TimeStampedModel):
     """A practitioner's place on a patient's care team for a period (FHIR CareTeam.participant)."""
 
+    objects = CareTeamQuerySet.as_manager()
+
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="care_team")
-    practitioner = models.ForeignKey(Practitioner, on_delete=models.PROTECT, related_name="care_team_memberships")
+    practitioner = models.ForeignKey(
+        Practitioner, on_delete=models.PROTECT, related_name="care_team_memberships"
+    )
     role = models.CharField(max_length=12, choices=CareTeamRole.choices, default=CareTeamRole.MEMBER)
     started_on = models.DateField()
     ended_on = models.DateField(null=True, blank=True)
@@ -232,7 +250,9 @@ class CareTeamMember(TimeStampedModel):
         constraints = [
             # One open membership per practitioner and patient, and one open lead per patient.
             models.UniqueConstraint(
-                fields=["patient", "practitioner"], condition=Q(ended_on__isnull=True), name="careteam_one_open"
+                fields=["patient", "practitioner"],
+                condition=Q(ended_on__isnull=True),
+                name="careteam_one_open",
             ),
             models.UniqueConstraint(
                 fields=["patient"], condition=Q(ended_on__isnull=True, role="lead"), name="careteam_one_lead"
@@ -245,11 +265,12 @@ class CareTeamMember(TimeStampedModel):
         indexes = [models.Index(fields=["practitioner", "ended_on"], name="careteam_practitioner_idx")]
 
     def is_active_on(self, day: datetime.date) -> bool:
-        return self.started_on <= day and (self.ended_on is None or self.ended_on >= day)
+        # `ended_on` is the day the membership ended: access stops that day, not the day after.
+        return self.started_on <= day and (self.ended_on is None or self.ended_on > day)
 
 
 class BreakGlassAccess(models.Model):
-    """Emergency access to a patient outside the clinician's care teams: reason required, audited, time-limited."""
+    """Emergency access outside the clinician's care teams: reason required, audited, time-limited."""
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="break_glass")
     user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="break_glass")
@@ -259,3 +280,6 @@ class BreakGlassAccess(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["user", "patient", "expires_at"], name="breakglass_lookup_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user} → patient {self.patient_id} at {self.started_at:%Y-%m-%d %H:%M}"

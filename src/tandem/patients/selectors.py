@@ -41,9 +41,9 @@ def patient_list_for_user(user: User, query: str = "") -> QuerySet[Patient]:
         pass
     elif user.is_clinician:
         today = timezone.localdate()
-        memberships = CareTeamMember.objects.filter(
-            patient=OuterRef("pk"), practitioner=user.practitioner, started_on__lte=today
-        ).filter(Q(ended_on__isnull=True) | Q(ended_on__gte=today))
+        memberships = CareTeamMember.objects.active_on(today).filter(
+            patient=OuterRef("pk"), practitioner=user.practitioner
+        )
         patients = patients.filter(Exists(memberships))
     else:
         return Patient.objects.none()
@@ -51,8 +51,10 @@ def patient_list_for_user(user: User, query: str = "") -> QuerySet[Patient]:
         birth_date = _parse_date(term)
         digits = re.sub(r"\D", "", term)
         condition = (
-            Q(family_name__istartswith=term) | Q(given_name__istartswith=term)
-            | Q(preferred_name__istartswith=term) | Q(mrn__iexact=term)
+            Q(family_name__istartswith=term)
+            | Q(given_name__istartswith=term)
+            | Q(preferred_name__istartswith=term)
+            | Q(mrn__iexact=term)
         )
         if birth_date:
             condition |= Q(birth_date=birth_date)
@@ -82,11 +84,15 @@ def patient_chart(*, user: User, patient: Patient) -> Chart:
     flags = sorted({flag for m in medications if m.status == "active" for flag in m.risk_flags})
     chart = Chart(patient, conditions, medications, allergies, care_team, flags)
     today = timezone.localdate()
-    leads = {m.practitioner.user_id for m in care_team if m.role == CareTeamRole.LEAD and m.is_active_on(today)}
+    leads = {
+        m.practitioner.user_id for m in care_team if m.role == CareTeamRole.LEAD and m.is_active_on(today)
+    }
     if user.pk in leads:
         # The lead is shown who opened the chart through break-the-glass.
         chart.break_glass = list(
-            BreakGlassAccess.objects.filter(patient=patient).select_related("user").order_by("-started_at")[:20]
+            BreakGlassAccess.objects.filter(patient=patient)
+            .select_related("user")
+            .order_by("-started_at")[:20]
         )
     audit_read(actor=user, object_type="Patient", object_id=patient.pk, patient_id=patient.pk, detail="chart")
     return chart
@@ -104,7 +110,9 @@ def break_glass_for_lead(user: User) -> QuerySet[BreakGlassAccess]:
     """Recent break-the-glass openings of patients the user leads."""
     if not user.is_clinician:
         return BreakGlassAccess.objects.none()
-    led = CareTeamMember.objects.filter(practitioner=user.practitioner, role=CareTeamRole.LEAD, ended_on__isnull=True)
+    led = CareTeamMember.objects.filter(
+        practitioner=user.practitioner, role=CareTeamRole.LEAD, ended_on__isnull=True
+    )
     since = timezone.now() - datetime.timedelta(days=30)
     return (
         BreakGlassAccess.objects.filter(patient__in=led.values("patient"), started_at__gte=since)

@@ -31,13 +31,34 @@ EARLIEST_BIRTH_DATE = datetime.date(1900, 1, 1)
 M = TypeVar("M", bound=models.Model)
 
 PATIENT_FIELDS = (
-    "given_name", "family_name", "preferred_name", "birth_date", "sex", "phone", "email", "address_line",
-    "city", "state", "postal_code", "preferred_language", "emergency_contact_name",
-    "emergency_contact_relationship", "emergency_contact_phone", "active",
+    "given_name",
+    "family_name",
+    "preferred_name",
+    "birth_date",
+    "sex",
+    "phone",
+    "email",
+    "address_line",
+    "city",
+    "state",
+    "postal_code",
+    "preferred_language",
+    "emergency_contact_name",
+    "emergency_contact_relationship",
+    "emergency_contact_phone",
+    "active",
 )
 CONDITION_FIELDS = (
-    "code", "text", "body_site", "laterality", "category", "clinical_status", "verification_status",
-    "onset_on", "evidence", "note",
+    "code",
+    "text",
+    "body_site",
+    "laterality",
+    "category",
+    "clinical_status",
+    "verification_status",
+    "onset_on",
+    "evidence",
+    "note",
 )
 MEDICATION_FIELDS = ("medication", "dosage", "status", "started_on", "note")
 ALLERGY_FIELDS = ("substance", "category", "criticality", "clinical_status", "reaction")
@@ -62,8 +83,12 @@ def _save(instance: M, *, actor: User, action: str, patient_id: int, changed: li
     instance.full_clean(exclude=["patient", "organization", "recorded_by", "added_by"])
     instance.save()
     audit_record(
-        actor=actor, action=action, object_type=type(instance).__name__, object_id=instance.pk,
-        patient_id=patient_id, detail=("changed: " + ", ".join(changed)) if changed else "",
+        actor=actor,
+        action=action,
+        object_type=type(instance).__name__,
+        object_id=instance.pk,
+        patient_id=patient_id,
+        detail=("changed: " + ", ".join(changed)) if changed else "",
     )
     return instance
 
@@ -75,7 +100,9 @@ def _check_birth_date(birth_date: object) -> None:
     if birth_date > today:
         raise ValidationError({"birth_date": "The birth date is in the future."})
     if birth_date < EARLIEST_BIRTH_DATE:
-        raise ValidationError({"birth_date": f"The birth date is before {EARLIEST_BIRTH_DATE:%Y}; check the year."})
+        raise ValidationError(
+            {"birth_date": f"The birth date is before {EARLIEST_BIRTH_DATE:%Y}; check the year."}
+        )
 
 
 @transaction.atomic
@@ -93,8 +120,14 @@ def patient_create(*, actor: User, data: Mapping[str, Any], mrn: str = "") -> Pa
     if not mrn.strip():
         patient.mrn = f"T{patient.pk:07d}"
         patient.save(update_fields=["mrn"])
-    audit_record(actor=actor, action=AuditAction.CREATE, object_type="Patient", object_id=patient.pk,
-                 patient_id=patient.pk, detail="fields: " + ", ".join(changed))
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        object_type="Patient",
+        object_id=patient.pk,
+        patient_id=patient.pk,
+        detail="fields: " + ", ".join(changed),
+    )
     if actor.is_clinician:
         care_team_add(actor=actor, patient=patient, practitioner=actor.practitioner, role=CareTeamRole.LEAD)
     return patient
@@ -130,7 +163,7 @@ def _clean_condition(condition: Condition) -> None:
 
 @transaction.atomic
 def condition_create(*, actor: User, patient: Patient, data: Mapping[str, Any]) -> Condition:
-    """Add a problem to the patient's list; the ICD-10-CM code must be a billable code of the full code set."""
+    """Add a problem to the patient's list; the code must be a billable code of the full ICD-10-CM set."""
     condition = Condition(patient=patient, recorded_by=actor)
     changed = _apply(condition, data, CONDITION_FIELDS)
     _clean_condition(condition)
@@ -141,7 +174,9 @@ def condition_create(*, actor: User, patient: Patient, data: Mapping[str, Any]) 
 def condition_update(*, actor: User, condition: Condition, data: Mapping[str, Any]) -> Condition:
     changed = _apply(condition, data, CONDITION_FIELDS)
     _clean_condition(condition)
-    return _save(condition, actor=actor, action=AuditAction.UPDATE, patient_id=condition.patient_id, changed=changed)
+    return _save(
+        condition, actor=actor, action=AuditAction.UPDATE, patient_id=condition.patient_id, changed=changed
+    )
 
 
 def _check_start(started_on: object) -> None:
@@ -177,9 +212,13 @@ def allergy_create(*, actor: User, patient: Patient, data: Mapping[str, Any]) ->
 
 
 @transaction.atomic
-def allergy_update(*, actor: User, allergy: AllergyIntolerance, data: Mapping[str, Any]) -> AllergyIntolerance:
+def allergy_update(
+    *, actor: User, allergy: AllergyIntolerance, data: Mapping[str, Any]
+) -> AllergyIntolerance:
     changed = _apply(allergy, data, ALLERGY_FIELDS)
-    return _save(allergy, actor=actor, action=AuditAction.UPDATE, patient_id=allergy.patient_id, changed=changed)
+    return _save(
+        allergy, actor=actor, action=AuditAction.UPDATE, patient_id=allergy.patient_id, changed=changed
+    )
 
 
 @transaction.atomic
@@ -205,22 +244,35 @@ def care_team_add(
     if errors:
         raise ValidationError(errors)
     member = CareTeamMember(
-        patient=patient, practitioner=practitioner, role=role, started_on=started_on or timezone.localdate(),
+        patient=patient,
+        practitioner=practitioner,
+        role=role,
+        started_on=started_on or timezone.localdate(),
         added_by=actor,
     )
-    return _save(member, actor=actor, action=AuditAction.CREATE, patient_id=patient.pk,
-                 changed=[f"practitioner={practitioner.pk}", f"role={role}"])
+    return _save(
+        member,
+        actor=actor,
+        action=AuditAction.CREATE,
+        patient_id=patient.pk,
+        changed=[f"practitioner={practitioner.pk}", f"role={role}"],
+    )
 
 
 @transaction.atomic
-def care_team_end(*, actor: User, member: CareTeamMember, ended_on: datetime.date | None = None) -> CareTeamMember:
-    """Close a membership; the practitioner loses access to the patient from the next day."""
+def care_team_end(
+    *, actor: User, member: CareTeamMember, ended_on: datetime.date | None = None
+) -> CareTeamMember:
+    """Close a membership; the practitioner loses access to the patient on the end date."""
     if member.ended_on is not None:
         raise ValidationError({"ended_on": "This membership has already ended."})
-    member.ended_on = ended_on or timezone.localdate()
-    if member.ended_on < member.started_on:
+    ended_on = ended_on or timezone.localdate()
+    if ended_on < member.started_on:
         raise ValidationError({"ended_on": "The end date is before the start date."})
-    return _save(member, actor=actor, action=AuditAction.UPDATE, patient_id=member.patient_id, changed=["ended_on"])
+    member.ended_on = ended_on
+    return _save(
+        member, actor=actor, action=AuditAction.UPDATE, patient_id=member.patient_id, changed=["ended_on"]
+    )
 
 
 @transaction.atomic
@@ -231,9 +283,18 @@ def break_glass_open(*, actor: User, patient: Patient, reason: str) -> BreakGlas
         raise ValidationError({"reason": "State the reason for emergency access (at least 10 characters)."})
     now = timezone.now()
     grant = BreakGlassAccess.objects.create(
-        patient=patient, user=actor, reason=reason, started_at=now,
+        patient=patient,
+        user=actor,
+        reason=reason,
+        started_at=now,
         expires_at=now + datetime.timedelta(hours=BREAK_GLASS_HOURS),
     )
-    audit_record(actor=actor, action=AuditAction.EXECUTE, object_type="BreakGlassAccess", object_id=grant.pk,
-                 patient_id=patient.pk, detail=f"break-the-glass: {reason}")
+    audit_record(
+        actor=actor,
+        action=AuditAction.EXECUTE,
+        object_type="BreakGlassAccess",
+        object_id=grant.pk,
+        patient_id=patient.pk,
+        detail=f"break-the-glass: {reason}",
+    )
     return grant

@@ -4,43 +4,79 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='AuditChainHead',
+            name="AuditChainHead",
             fields=[
-                ('id', models.PositiveSmallIntegerField(default=1, primary_key=True, serialize=False)),
-                ('sequence', models.PositiveBigIntegerField(default=0)),
-                ('hash', models.CharField(default='0000000000000000000000000000000000000000000000000000000000000000', max_length=64)),
+                ("id", models.PositiveSmallIntegerField(default=1, primary_key=True, serialize=False)),
+                ("sequence", models.PositiveBigIntegerField(default=0)),
+                (
+                    "hash",
+                    models.CharField(
+                        default="0000000000000000000000000000000000000000000000000000000000000000",
+                        max_length=64,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sequence', models.PositiveBigIntegerField(unique=True)),
-                ('recorded_at', models.DateTimeField()),
-                ('actor_id', models.BigIntegerField(null=True)),
-                ('actor_label', models.CharField(max_length=150)),
-                ('action', models.CharField(choices=[('C', 'Create'), ('R', 'Read'), ('U', 'Update'), ('D', 'Delete'), ('E', 'Execute')], max_length=1)),
-                ('outcome', models.CharField(choices=[('0', 'Success'), ('4', 'Minor failure'), ('8', 'Serious failure'), ('12', 'Major failure')], default='0', max_length=2)),
-                ('patient_id', models.BigIntegerField(null=True)),
-                ('object_type', models.CharField(max_length=60)),
-                ('object_id', models.CharField(blank=True, max_length=60)),
-                ('client_address', models.CharField(blank=True, max_length=45)),
-                ('channel', models.CharField(blank=True, help_text='ui, api, fhir or cli', max_length=10)),
-                ('detail', models.TextField(blank=True)),
-                ('previous_hash', models.CharField(max_length=64)),
-                ('hash', models.CharField(max_length=64)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("sequence", models.PositiveBigIntegerField(unique=True)),
+                ("recorded_at", models.DateTimeField()),
+                ("actor_id", models.BigIntegerField(null=True)),
+                ("actor_label", models.CharField(max_length=150)),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("C", "Create"),
+                            ("R", "Read"),
+                            ("U", "Update"),
+                            ("D", "Delete"),
+                            ("E", "Execute"),
+                        ],
+                        max_length=1,
+                    ),
+                ),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[
+                            ("0", "Success"),
+                            ("4", "Minor failure"),
+                            ("8", "Serious failure"),
+                            ("12", "Major failure"),
+                        ],
+                        default="0",
+                        max_length=2,
+                    ),
+                ),
+                ("patient_id", models.BigIntegerField(null=True)),
+                ("object_type", models.CharField(max_length=60)),
+                ("object_id", models.CharField(blank=True, max_length=60)),
+                ("client_address", models.CharField(blank=True, max_length=45)),
+                ("channel", models.CharField(blank=True, help_text="ui, api, fhir or cli", max_length=10)),
+                ("detail", models.TextField(blank=True)),
+                ("previous_hash", models.CharField(max_length=64)),
+                ("hash", models.CharField(max_length=64)),
             ],
             options={
-                'ordering': ['-sequence'],
-                'indexes': [models.Index(fields=['patient_id', '-sequence'], name='audit_patient_idx'), models.Index(fields=['actor_id', '-sequence'], name='audit_actor_idx')],
+                "ordering": ["-sequence"],
+                "indexes": [
+                    models.Index(fields=["patient_id", "-sequence"], name="audit_patient_idx"),
+                    models.Index(fields=["actor_id", "-sequence"], name="audit_actor_idx"),
+                ],
             },
         ),
     ]

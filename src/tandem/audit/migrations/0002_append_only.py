@@ -31,7 +31,9 @@ def _run(schema_editor: BaseDatabaseSchemaEditor, statements: dict[str, list[str
 
 def forwards(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     _run(schema_editor, {"sqlite": SQLITE_CREATE, "postgresql": POSTGRES_CREATE})
-    apps.get_model("audit", "AuditChainHead").objects.using(schema_editor.connection.alias).get_or_create(id=1)
+    apps.get_model("audit", "AuditChainHead").objects.using(schema_editor.connection.alias).get_or_create(
+        id=1
+    )
 
 
 def backwards(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:

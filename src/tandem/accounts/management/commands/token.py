@@ -38,7 +38,9 @@ class Command(BaseCommand):
         elif action == "list":
             for token in self._user(options["username"]).api_tokens.order_by("created_at"):
                 state = f"revoked {token.revoked_at:%Y-%m-%d}" if token.revoked_at else "active"
-                self.stdout.write(f"{token.prefix}…  {token.name}  created {token.created_at:%Y-%m-%d}  {state}")
+                self.stdout.write(
+                    f"{token.prefix}…  {token.name}  created {token.created_at:%Y-%m-%d}  {state}"
+                )
         else:
             token = ApiToken.objects.filter(prefix=options["prefix"][:12]).select_related("user").first()
             if token is None:

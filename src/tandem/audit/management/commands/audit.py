@@ -17,5 +17,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         count, problem = audit_verify()
         if problem is not None:
-            raise CommandError(f"Audit trail is broken at entry {problem.sequence} ({problem.kind}): {problem.message}.")
+            raise CommandError(
+                f"Audit trail is broken at entry {problem.sequence} ({problem.kind}): {problem.message}."
+            )
         self.stdout.write(self.style.SUCCESS(f"Audit trail intact: {count} entries verified."))

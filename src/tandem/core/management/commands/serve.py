@@ -23,8 +23,18 @@ class Command(BaseCommand):
             bind = f"[{options['host']}]:{options['port']}"
         self.stdout.write(f"Tandem is serving on http://{bind}/ (Ctrl-C stops it)")
         argv = [
-            "gunicorn", "tandem.config.wsgi:application", "--bind", bind, "--workers", str(options["workers"]),
-            "--threads", str(options["threads"]), "--access-logfile", "-", "--timeout", "60",
+            "gunicorn",
+            "tandem.config.wsgi:application",
+            "--bind",
+            bind,
+            "--workers",
+            str(options["workers"]),
+            "--threads",
+            str(options["threads"]),
+            "--access-logfile",
+            "-",
+            "--timeout",
+            "60",
         ]
         import sys
 
