@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import Any, cast
 
 from django.http import Http404, HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
-from tandem.accounts.models import ApiToken
+from tandem.accounts.models import ApiToken, User
 from tandem.accounts.services import token_create, token_revoke
 
 router = Router(tags=["accounts"])
@@ -54,19 +54,19 @@ def me(request: HttpRequest) -> dict[str, Any]:
 
 @router.get("/tokens", response=list[TokenOut])
 def token_list(request: HttpRequest) -> Any:
-    return list(ApiToken.objects.filter(user=request.user).order_by("-created_at"))  # type: ignore[misc]
+    return list(ApiToken.objects.filter(user=request.user).order_by("-created_at"))
 
 
 @router.post("/tokens", response={201: NewTokenOut})
 def token_new(request: HttpRequest, payload: TokenIn) -> Any:
-    token, secret = token_create(user=request.user, name=payload.name)  # type: ignore[arg-type]
+    token, secret = token_create(user=cast(User, request.user), name=payload.name)
     token.token = secret  # type: ignore[attr-defined]
-    return 201, token
+    return Status(201, token)
 
 
 @router.post("/tokens/{token_id}/revoke", response=TokenOut)
 def token_revoke_view(request: HttpRequest, token_id: int) -> Any:
-    token = ApiToken.objects.filter(pk=token_id, user=request.user).first()  # type: ignore[misc]
+    token = ApiToken.objects.filter(pk=token_id, user=request.user).first()
     if token is None:
         raise Http404
-    return token_revoke(token=token, actor=request.user)  # type: ignore[arg-type]
+    return token_revoke(token=token, actor=cast(User, request.user))

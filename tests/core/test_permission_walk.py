@@ -1,0 +1,172 @@
+"""Walk every view and API endpoint with every persona (DESIGN.md §2, invariant 4).
+
+The routes are discovered from the URL configuration, so a new view is walked the day it is added; a route
+with a parameter this walker does not know fails the test until it is taught how to fill it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from tandem.accounts.services import token_create
+from tandem.patients import services
+from tandem.patients.models import (
+    AllergyIntolerance,
+    CareTeamMember,
+    Condition,
+    MedicationStatement,
+    Patient,
+)
+
+PATIENT_SCOPED = {"patient_id", "condition_id", "medication_id", "allergy_id", "member_id"}
+ADMIN_ONLY = re.compile(r"^(audit|staff|settings)(/|$)")
+PUBLIC = re.compile(r"^(login/?|api/v1/(openapi\.json|docs.*))$")
+CLINICAL_MARKERS = ("advanced L4-L5", "Warfarin", "Other intervertebral disc", "Lavender oil")
+PERSONAS = ("alice", "ben", "maya", "dana", "admin", "outsider")
+
+
+@dataclass(frozen=True)
+class Route:
+    template: str  # e.g. "api/v1/patients/<int:patient_id>"
+    params: tuple[str, ...]
+
+    def fill(self, values: dict[str, int]) -> str:
+        return "/" + re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), self.template)
+
+
+def _routes(patterns: list, prefix: str = "") -> list[Route]:
+    found: list[Route] = []
+    for entry in patterns:
+        route = str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            found += _routes(entry.url_patterns, prefix + route)
+        elif isinstance(entry, URLPattern):
+            template = (prefix + route).lstrip("^").rstrip("$")
+            found.append(Route(template, tuple(re.findall(r"<(?:\w+:)?(\w+)>", template))))
+    return found
+
+
+ROUTES = _routes(get_resolver().url_patterns)
+
+
+@pytest.fixture
+def record(alice, maya, patient, other_patient) -> dict[str, dict[str, int]]:
+    """Ids to fill the routes with: one set for Robert (alice, ben, maya on the team), one for Linda (ben only)."""
+    services.allergy_create(actor=alice, patient=patient, data={"substance": "Lavender oil", "category": "environment"})
+    _, _secret = token_create(user=alice, name="walk")
+
+    def ids(person: Patient) -> dict[str, int]:
+        return {
+            "patient_id": person.pk,
+            "condition_id": _first_or_create_condition(person),
+            "medication_id": _first_or_create_medication(person),
+            "allergy_id": _first_or_create_allergy(person),
+            "member_id": CareTeamMember.objects.filter(patient=person).first().pk,
+            "token_id": alice.api_tokens.first().pk,
+            "user_id": maya.pk,
+        }
+
+    return {"robert": ids(patient), "linda": ids(other_patient)}
+
+
+def _first_or_create_condition(person: Patient) -> int:
+    found = Condition.objects.filter(patient=person).first()
+    if found:
+        return found.pk
+    lead = person.care_team.first().practitioner.user
+    data = {"code": "M54.2", "body_site": "cervical", "category": "soft-tissue"}
+    return services.condition_create(actor=lead, patient=person, data=data).pk
+
+
+def _first_or_create_medication(person: Patient) -> int:
+    found = MedicationStatement.objects.filter(patient=person).first()
+    if found:
+        return found.pk
+    lead = person.care_team.first().practitioner.user
+    return services.medication_create(actor=lead, patient=person, data={"medication": "ibuprofen"}).pk
+
+
+def _first_or_create_allergy(person: Patient) -> int:
+    found = AllergyIntolerance.objects.filter(patient=person).first()
+    if found:
+        return found.pk
+    lead = person.care_team.first().practitioner.user
+    data = {"substance": "latex", "category": "environment"}
+    return services.allergy_create(actor=lead, patient=person, data=data).pk
+
+
+def test_the_walker_knows_every_route_parameter(record):
+    unknown = {(r.template, p) for r in ROUTES for p in r.params if p not in record["robert"]}
+    assert not unknown, f"teach the permission walk how to fill: {sorted(unknown)}"
+    assert len(ROUTES) > 20
+
+
+def _client(personas: dict, name: str) -> Client:
+    client = Client()
+    if name != "anonymous":
+        client.force_login(personas[name])
+    return client
+
+
+def _counts() -> tuple[int, ...]:
+    return tuple(m.objects.count() for m in (Patient, Condition, MedicationStatement, AllergyIntolerance))
+
+
+@pytest.mark.parametrize("persona", ["anonymous", *PERSONAS])
+def test_every_route_answers_each_persona_only_what_it_may_see(persona, personas, record):
+    client = _client(personas, persona)
+    problems = []
+    for route in ROUTES:
+        url = route.fill(record["robert"])
+        response = client.get(url)
+        status = response.status_code
+        body = response.content.decode(errors="replace") if status == 200 else ""
+        scoped = bool(PATIENT_SCOPED & set(route.params))
+        if status >= 500:
+            problems.append(f"{url}: {status}")
+        if persona == "anonymous" and not PUBLIC.match(route.template) and status not in (302, 401, 404, 405):
+            problems.append(f"{url}: anonymous got {status}")
+        if persona == "outsider" and scoped and status == 200:
+            problems.append(f"{url}: outsider got 200")
+        if persona != "admin" and ADMIN_ONLY.match(route.template) and status == 200:
+            problems.append(f"{url}: {persona} got 200 on an admin page")
+        if persona in ("dana", "admin", "outsider", "anonymous"):
+            leaked = [marker for marker in CLINICAL_MARKERS if marker in body]
+            if leaked:
+                problems.append(f"{url}: {persona} saw clinical content {leaked}")
+    assert not problems, "\n".join(problems)
+
+
+def test_maya_sees_nothing_of_a_patient_outside_her_care_team(personas, record):
+    client = _client(personas, "maya")
+    leaks = []
+    for route in ROUTES:
+        if not (PATIENT_SCOPED & set(route.params)):
+            continue
+        url = route.fill(record["linda"])
+        status = client.get(url).status_code
+        if status == 200:
+            leaks.append(url)
+    assert not leaks, f"maya reached Linda Park's record at {leaks}"
+
+
+@pytest.mark.parametrize("persona", ["outsider", "maya"])
+@pytest.mark.parametrize("method", ["post", "patch"])
+def test_writes_to_a_patient_outside_the_team_are_refused_and_change_nothing(persona, method, personas, record):
+    client = _client(personas, persona)
+    target = record["linda"] if persona == "maya" else record["robert"]
+    before = _counts()
+    answered = {}
+    for route in ROUTES:
+        if not (PATIENT_SCOPED & set(route.params)):
+            continue
+        url = route.fill(target)
+        response = getattr(client, method)(url, data="{}", content_type="application/json")
+        answered[url] = response.status_code
+    assert _counts() == before
+    assert not {url: s for url, s in answered.items() if s not in (404, 405)}, answered
