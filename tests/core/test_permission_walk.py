@@ -56,8 +56,10 @@ ROUTES = _routes(get_resolver().url_patterns)
 
 @pytest.fixture
 def record(alice, maya, patient, other_patient) -> dict[str, dict[str, int]]:
-    """Ids to fill the routes with: one set for Robert (alice, ben, maya on the team), one for Linda (ben only)."""
-    services.allergy_create(actor=alice, patient=patient, data={"substance": "Lavender oil", "category": "environment"})
+    """Ids to fill the routes with: Robert (alice, ben, maya on the team) and Linda (ben only)."""
+    services.allergy_create(
+        actor=alice, patient=patient, data={"substance": "Lavender oil", "category": "environment"}
+    )
     _, _secret = token_create(user=alice, name="walk")
 
     def ids(person: Patient) -> dict[str, int]:
@@ -113,8 +115,35 @@ def _client(personas: dict, name: str) -> Client:
     return client
 
 
-def _counts() -> tuple[int, ...]:
-    return tuple(m.objects.count() for m in (Patient, Condition, MedicationStatement, AllergyIntolerance))
+def _snapshot() -> list[list[tuple]]:
+    """Every row of patient data, so a refused write that changed anything at all is caught."""
+    models = (Patient, Condition, MedicationStatement, AllergyIntolerance, CareTeamMember)
+    return [sorted(m.objects.values_list(), key=lambda row: row[0]) for m in models]
+
+
+# A well-formed body per writable route, so the refusal comes from the access check, not from validation.
+WRITE_BODIES: dict[str, dict[str, object]] = {
+    r"/conditions$|^api/v1/conditions/": {
+        "code": "M54.2",
+        "body_site": "cervical",
+        "category": "soft-tissue",
+    },
+    r"/medications$|^api/v1/medications/": {"medication": "ibuprofen"},
+    r"/allergies$|^api/v1/allergies/": {"substance": "latex", "category": "environment"},
+    r"/care-team$": {"practitioner": 0, "role": "member"},
+    r"^api/v1/care-team/<int:member_id>/end$": {"ended_on": "2026-01-01"},
+    r"^api/v1/patients/<int:patient_id>$": {"given_name": "Changed"},
+    r"/break-glass$": {"reason": "Patient collapsed in the waiting room"},
+}
+
+
+def _body_for(template: str, personas: dict) -> dict[str, object]:
+    for pattern, body in WRITE_BODIES.items():
+        if re.search(pattern, template):
+            if "practitioner" in body:
+                return {**body, "practitioner": personas["maya"].practitioner.pk}
+            return body
+    return {}
 
 
 @pytest.mark.parametrize("persona", ["anonymous", *PERSONAS])
@@ -125,7 +154,10 @@ def test_every_route_answers_each_persona_only_what_it_may_see(persona, personas
         url = route.fill(record["robert"])
         response = client.get(url)
         status = response.status_code
-        body = response.content.decode(errors="replace") if status == 200 else ""
+        body = ""
+        if status == 200:
+            raw = b"".join(response.streaming_content) if response.streaming else response.content
+            body = raw.decode(errors="replace")
         scoped = bool(PATIENT_SCOPED & set(route.params))
         if status >= 500:
             problems.append(f"{url}: {status}")
@@ -157,16 +189,22 @@ def test_maya_sees_nothing_of_a_patient_outside_her_care_team(personas, record):
 
 @pytest.mark.parametrize("persona", ["outsider", "maya"])
 @pytest.mark.parametrize("method", ["post", "patch"])
-def test_writes_to_a_patient_outside_the_team_are_refused_and_change_nothing(persona, method, personas, record):
+def test_writes_to_a_patient_outside_the_team_are_refused_and_change_nothing(
+    persona, method, personas, record
+):
     client = _client(personas, persona)
     target = record["linda"] if persona == "maya" else record["robert"]
-    before = _counts()
+    before = _snapshot()
     answered = {}
     for route in ROUTES:
         if not (PATIENT_SCOPED & set(route.params)):
             continue
+        if persona == "maya" and route.template.endswith("break-glass"):
+            continue  # a clinician of the clinic may break the glass; that path has its own tests
         url = route.fill(target)
-        response = getattr(client, method)(url, data="{}", content_type="application/json")
+        body = _body_for(route.template, personas)
+        response = getattr(client, method)(url, data=body, content_type="application/json")
         answered[url] = response.status_code
-    assert _counts() == before
+    assert _snapshot() == before
     assert not {url: s for url, s in answered.items() if s not in (404, 405)}, answered
+    assert any(s == 404 for s in answered.values())

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.fields import BLANK_CHOICE_DASH
 from django.forms.models import fields_for_model, model_to_dict
 
 from tandem.accounts.models import Practitioner, Role, User
@@ -32,6 +33,11 @@ class ServiceForm(forms.Form):
                 field.widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
             elif isinstance(field.widget, forms.Textarea):
                 field.widget.attrs.update({"rows": 3, "cols": 40})
+            elif isinstance(field, forms.ChoiceField):
+                blank = "Choose…" if field.required else "—"
+                field.choices = [
+                    (v, blank if (v, label) == BLANK_CHOICE_DASH[0] else label) for v, label in field.choices
+                ]
             self.fields[name] = field
 
     def add_error(self, field: str | None, error: Any) -> None:

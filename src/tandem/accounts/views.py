@@ -13,10 +13,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tandem.accounts.forms import (
+    USER_FORM_FIELDS,
     StaffCreateForm,
     StaffUpdateForm,
     TokenCreateForm,
-    USER_FORM_FIELDS,
     initial_from,
     save_with_service,
 )
@@ -46,7 +46,7 @@ def _access_staff_member(admin: User, user_id: int) -> User:
     return member
 
 
-# API tokens ---------------------------------------------------------------------------------------------
+# API tokens ---------------------------------------------------------------------------------------
 
 
 def _token_page(request: HttpRequest, form: TokenCreateForm, new_secret: str = "") -> HttpResponse:
@@ -83,7 +83,7 @@ def token_revoke_view(request: HttpRequest, token_id: int) -> HttpResponse:
     return redirect("token_list")
 
 
-# Staff (clinic administrators) ----------------------------------------------------------------------------
+# Staff (clinic administrators) --------------------------------------------------------------------
 
 
 @login_required
@@ -106,7 +106,10 @@ def staff_create(request: HttpRequest) -> HttpResponse:
 
     def create(data: dict[str, Any]) -> User:
         return user_create(
-            actor=admin, data=form.user_data(), password=data["password"], practitioner=form.practitioner_data()
+            actor=admin,
+            data=form.user_data(),
+            password=data["password"],
+            practitioner=form.practitioner_data(),
         )
 
     member = save_with_service(form, create)
@@ -122,7 +125,9 @@ def staff_update(request: HttpRequest, user_id: int) -> HttpResponse:
     admin = _require_clinic_admin(request.user)
     member = _access_staff_member(admin, user_id)
     form = StaffUpdateForm(_bound(request), initial=initial_from(member, (*USER_FORM_FIELDS, "is_active")))
-    saved = save_with_service(form, lambda data: user_update(actor=admin, user=member, data=data), refresh=member)
+    saved = save_with_service(
+        form, lambda data: user_update(actor=admin, user=member, data=data), refresh=member
+    )
     if saved is not None:
         messages.success(request, f"Saved {saved.display_name}.")
         return redirect("staff_list")
@@ -137,4 +142,3 @@ def organization_detail(request: HttpRequest) -> HttpResponse:
     locations = Location.objects.filter(organization_id=admin.organization_id).prefetch_related(rooms)
     context = {"organization": admin.organization, "locations": locations.order_by("name")}
     return render(request, "accounts/organization_detail.html", context)
-

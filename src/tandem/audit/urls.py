@@ -1,2 +1,8 @@
+from django.urls import path
 
-urlpatterns: list = []
+from tandem.audit import views
+
+urlpatterns = [
+    path("audit/", views.audit_list, name="audit_list"),
+    path("audit/export.csv", views.audit_export, name="audit_export"),
+]

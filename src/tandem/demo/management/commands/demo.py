@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from tqdm import tqdm
+
+from tandem.core.personas import DEMO_PASSWORD
+from tandem.demo.key_patients import KEY_PATIENTS
+from tandem.demo.services import DemoResult, DemoSeedMismatch, demo_clinic_load
+from tandem.demo.specs import MAX_PATIENTS, mrn
+from tandem.patients.icd10 import UnknownCode
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the demo clinic (Riverside Spine & Wellness): the personas alice, ben, maya, dana and admin; "
+        "colleagues dc2, pt2, lmt2 and one more of each per 150 patients (up to dc16, pt16, lmt16); and N "
+        "patients with MRNs D0000001..., the first five being the fixed key patients (Robert Hale ...). "
+        "Patients are generated deterministically from the seed, patient by patient, so running again "
+        "changes nothing and a larger N adds only the missing patients. Password for all: tandem-demo."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--patients",
+            type=int,
+            default=200,
+            metavar="N",
+            help="How many patients the clinic should have, the 5 key patients included (default 200).",
+        )
+        parser.add_argument("--seed", type=int, default=42, metavar="S", help="Random seed (default 42).")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        patients: int = options["patients"]
+        if not 0 <= patients <= MAX_PATIENTS:
+            raise CommandError(f"--patients must be between 0 and {MAX_PATIENTS:,}.")
+        bars: list[tqdm] = []
+
+        def start(total: int) -> Callable[[int], object]:
+            bar = tqdm(
+                total=total,
+                desc="patients",
+                unit=" patients",
+                file=sys.stderr,
+                disable=options["verbosity"] == 0,
+                dynamic_ncols=True,
+            )
+            bars.append(bar)
+            return bar.update
+
+        try:
+            result = demo_clinic_load(patients=patients, seed=options["seed"], progress=start)
+        except (UnknownCode, DemoSeedMismatch) as exc:
+            raise CommandError(str(exc)) from exc
+        finally:
+            for bar in bars:
+                bar.close()
+        self._summary(result)
+
+    def _summary(self, result: DemoResult) -> None:
+        write = self.stdout.write
+        if result.changed:
+            created = ", ".join(_count(count, name) for name, count in result.created.items() if count)
+            write(self.style.SUCCESS(f"Demo clinic loaded in {result.seconds:.1f} s: created {created}."))
+            if result.created_mrns:
+                write(f"New patients: MRN {result.created_mrns[0]} to {result.created_mrns[1]}.")
+        else:
+            write(
+                self.style.SUCCESS(
+                    f"Nothing to do: the demo clinic already has patients {mrn(1)} to "
+                    f"{mrn(result.patients)} (seed {result.seed}); nothing was changed."
+                )
+            )
+        write(f"\n{result.organization.name} now holds:")
+        for name, count in result.totals.items():
+            write(f"  {count:>9,}  {name}")
+        write(f"\nDemo logins (password for all: {DEMO_PASSWORD})\n")
+        width = max(len(username) for username, _ in result.logins)
+        write(f"  {'user':<{width}}  who")
+        write(f"  {'-' * width}  {'-' * 40}")
+        for username, who in result.logins:
+            write(f"  {username:<{width}}  {who}")
+        write("\nKey patients (the same whatever the seed):")
+        for index, key in enumerate(KEY_PATIENTS, start=1):
+            write(f"  {mrn(index)}  {key.given_name} {key.family_name}: {key.why}")
+
+
+# How each counted thing reads: (one, many).
+_NOUNS = {
+    "organizations": ("organization", "organizations"),
+    "locations": ("location", "locations"),
+    "rooms": ("room", "rooms"),
+    "users": ("user", "users"),
+    "patients": ("patient", "patients"),
+    "conditions": ("condition", "conditions"),
+    "medications": ("medication", "medications"),
+    "allergies": ("allergy", "allergies"),
+    "care_team_members": ("care-team membership", "care-team memberships"),
+}
+
+
+def _count(count: int, name: str) -> str:
+    one, many = _NOUNS.get(name, (name, name))
+    return f"{count:,} {one if count == 1 else many}"

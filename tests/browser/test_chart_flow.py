@@ -1,0 +1,192 @@
+"""What a clinician does, in Debian's Chromium against a real `tandem serve` (gunicorn + whitenoise).
+
+The server runs on SQLite in its own temporary data directory, loaded with `tandem demo --patients 30`, so
+this test never touches the database of the rest of the suite (nor a PostgreSQL given in the environment).
+Screenshots go to test-artifacts/ at the repository root.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+TANDEM = str(Path(sys.executable).parent / "tandem")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+START_TIMEOUT = 60  # seconds for gunicorn to answer
+ACTION_TIMEOUT = 15_000  # milliseconds for one browser step
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _server_env(data_dir: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TANDEM_")}
+    # Always SQLite in the temporary data dir: a PostgreSQL TANDEM_DATABASE_URL is not ours to fill.
+    env.update(TANDEM_DATA_DIR=str(data_dir), TANDEM_HTTPS="0", TANDEM_DEBUG="0")
+    return env
+
+
+def _tandem(env: dict[str, str], *args: str) -> None:
+    result = subprocess.run([TANDEM, *args], env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, f"tandem {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+
+
+def _wait_until_serving(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            pytest.fail(f"tandem serve exited with {server.returncode}:\n{log.read_text()[-4000:]}")
+        try:
+            with urllib.request.urlopen(url + "/login/", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.25)
+    pytest.fail(f"tandem serve did not answer within {START_TIMEOUT} s:\n{log.read_text()[-4000:]}")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium (make test does)")
+    data_dir = tmp_path_factory.mktemp("tandem-browser")
+    env = _server_env(data_dir)
+    _tandem(env, "migrate", "--verbosity", "0")
+    _tandem(env, "demo", "--patients", "30", "--verbosity", "0")
+    port = _free_port()
+    log = data_dir / "serve.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [TANDEM, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        _wait_until_serving(url, process, log)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=15)
+
+
+@pytest.fixture(scope="module")
+def browser(server: str) -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def signed_in(browser, server: str) -> Iterator[tuple[object, list[str]]]:
+    """A page signed in as alice, and the console errors it collects (a CSP violation shows up there)."""
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(ACTION_TIMEOUT)
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(server + "/login/")
+    page.fill("#id_username", "alice")
+    page.fill("#id_password", "tandem-demo")
+    page.click("button[type=submit]")
+    page.wait_for_url("**/patients/")
+    try:
+        yield page, errors
+    finally:
+        context.close()
+
+
+def _open_robert_hale(page) -> None:
+    page.fill("#patient-search", "Hale")
+    page.wait_for_url("**/patients/?q=Hale")  # the live search (htmx) answered and pushed its URL
+    rows = page.locator("#patient-rows tbody tr")
+    assert 1 <= rows.count() < 25
+    rows.locator("a", has_text="Hale, Robert").click()
+    page.wait_for_selector("#conditions")
+
+
+def test_a_clinician_finds_robert_hale_and_sees_his_disc_and_his_anticoagulant(signed_in):
+    from playwright.sync_api import expect
+
+    page, errors = signed_in
+    _open_robert_hale(page)
+    expect(page.locator("h1")).to_contain_text("Robert Hale")
+    expect(page.locator("#conditions")).to_contain_text("M51.362")
+    expect(page.locator(".alerts .badge-risk", has_text="anticoagulant")).to_be_visible()
+    expect(page.locator("#medications .badge-risk", has_text="anticoagulant")).to_be_visible()
+    expect(page.locator("#care-team")).to_contain_text("Lead clinician")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "chart.png"), full_page=True)
+
+    # A tablet in portrait: one column, no sideways scrolling, the risk badge still up front.
+    page.set_viewport_size({"width": 820, "height": 1180})
+    page.reload()
+    expect(page.locator(".alerts .badge-risk", has_text="anticoagulant")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    page.screenshot(path=str(ARTIFACTS / "chart-tablet.png"), full_page=True)
+    assert not errors, errors
+
+
+def test_an_unknown_icd10_code_is_refused_beside_the_field_and_the_picker_fills_a_real_one(signed_in):
+    from playwright.sync_api import expect
+
+    page, errors = signed_in
+    _open_robert_hale(page)
+    page.click("text=Add condition")
+    page.fill("#id_code", "M99.999")
+    page.select_option("#id_category", "structural")
+    page.fill("#id_evidence", "X-ray 2026-01-10")
+    page.click("button:has-text('Save')")
+    message = page.locator("#id_code-errors")
+    expect(message).to_contain_text("M99.999 is not an ICD-10-CM code")
+    # Beside the field: the message sits in the same form field as the code input.
+    expect(page.locator(".field.has-error", has=page.locator("#id_code"))).to_contain_text(
+        "not an ICD-10-CM code"
+    )
+    expect(page.locator("#id_evidence")).to_have_value("X-ray 2026-01-10")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "condition-error.png"), full_page=True)
+
+    page.fill("#id_code", "")
+    page.locator("#id_code").press_sequentially("cervicalgia", delay=20)
+    page.locator(".suggestion", has_text="M54.2").click()
+    expect(page.locator("#id_code")).to_have_value("M54.2")
+    expect(page.locator("#id_text")).to_have_value("Cervicalgia")
+    page.select_option("#id_body_site", "cervical")
+    page.click("button:has-text('Save')")
+    expect(page.locator(".message-success")).to_contain_text("M54.2")
+    expect(page.locator("#conditions")).to_contain_text("Cervicalgia")
+    assert not errors, errors
