@@ -2,6 +2,7 @@
 # Install the Debian packages the test suite needs, only when they are missing:
 #   - chromium + fonts-dejavu-core   (/usr/bin/chromium, driven by Playwright in `browser` tests)
 #   - postgresql-15                  (/usr/lib/postgresql/15/bin/initdb, for the PostgreSQL test run)
+#   - libpango-1.0-0 libpangoft2-1.0-0 (WeasyPrint renders referral letters and reports to PDF)
 #
 # Usage: scripts/system-deps.sh
 # Runs apt-get as root, or through `sudo -n` when not root.
@@ -15,10 +16,11 @@ die() { printf '[system-deps] ERROR: %s\n' "$*" >&2; exit 1; }
 pkgs=()
 [[ -x /usr/bin/chromium ]] || pkgs+=(chromium fonts-dejavu-core)
 pg_missing=0
+ldconfig -p 2>/dev/null | grep -q "libpangoft2-1.0.so.0" || pkgs+=(libpango-1.0-0 libpangoft2-1.0-0)
 if [[ ! -x "$PG_BINDIR/initdb" ]]; then pkgs+=(postgresql-15); pg_missing=1; fi
 
 if ((${#pkgs[@]} == 0)); then
-    log "ok: chromium and PostgreSQL 15 already installed"
+    log "ok: chromium, PostgreSQL 15 and Pango already installed"
     exit 0
 fi
 

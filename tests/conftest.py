@@ -133,3 +133,23 @@ def token_for():
 def fast_password_hashing(settings) -> None:
     # Argon2 is deliberately slow; the suite creates many users. Production hashing has its own test.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+# Permission walk (tests/core/test_permission_walk.py): each app fills the URL parameters of its routes here,
+# as {"robert": {param: id}, "linda": {param: id}}. Robert Hale has alice (lead), ben and maya on his team;
+# Linda Park has ben only. Keep one fixture per app so apps do not edit each other's lines.
+
+
+@pytest.fixture
+def walk_ids_safety(alice, ben, patient, other_patient) -> dict[str, dict[str, int]]:
+    return {"robert": {}, "linda": {}}
+
+
+@pytest.fixture
+def walk_ids_referrals(alice, ben, patient, other_patient) -> dict[str, dict[str, int]]:
+    return {"robert": {}, "linda": {}}
+
+
+@pytest.fixture
+def walk_ids_careplans(alice, ben, patient, other_patient) -> dict[str, dict[str, int]]:
+    return {"robert": {}, "linda": {}}

@@ -76,10 +76,16 @@ def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRe
 
 def _register_routers() -> None:
     from tandem.accounts.api import router as accounts_router
+    from tandem.careplans.api import router as careplans_router
     from tandem.patients.api import router as patients_router
+    from tandem.referrals.api import router as referrals_router
+    from tandem.safety.api import router as safety_router
 
     api.add_router("/", patients_router)
     api.add_router("/", accounts_router)
+    api.add_router("/", safety_router)
+    api.add_router("/", referrals_router)
+    api.add_router("/", careplans_router)
 
 
 _register_routers()

@@ -42,6 +42,9 @@ INSTALLED_APPS = [
     "tandem.accounts",
     "tandem.audit",
     "tandem.patients",
+    "tandem.safety",
+    "tandem.referrals",
+    "tandem.careplans",
     "tandem.demo",
 ]
 

@@ -7,4 +7,7 @@ urlpatterns = [
     path("", include("tandem.accounts.urls")),
     path("", include("tandem.patients.urls")),
     path("", include("tandem.audit.urls")),
+    path("", include("tandem.safety.urls")),
+    path("", include("tandem.referrals.urls")),
+    path("", include("tandem.careplans.urls")),
 ]

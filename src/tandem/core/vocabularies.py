@@ -21,6 +21,52 @@ DISCIPLINES: tuple[Concept, ...] = (
     Concept("massage-therapy", "Massage therapy", "61074009"),
 )
 
+
+@dataclass(frozen=True)
+class Technique:
+    code: str
+    label: str
+    discipline: str
+    snomed: str = ""
+
+
+# DESIGN.md §5. The discipline says who performs it; the safety rules and the plan builder key on `code`.
+TECHNIQUES: tuple[Technique, ...] = (
+    Technique(
+        "chiro-hvla", "Diversified high-velocity low-amplitude adjustment", "chiropractic", "405159005"
+    ),
+    Technique("chiro-activator", "Activator (instrument-assisted) adjustment", "chiropractic"),
+    Technique("chiro-flexion-distraction", "Flexion-distraction", "chiropractic"),
+    Technique("chiro-drop-table", "Drop-table adjustment", "chiropractic"),
+    Technique("chiro-mobilization", "Joint mobilization", "chiropractic"),
+    Technique("pt-therapeutic-exercise", "Therapeutic exercise", "physical-therapy", "229065009"),
+    Technique("pt-neuromuscular-reeducation", "Neuromuscular re-education", "physical-therapy"),
+    Technique("pt-therapeutic-activities", "Therapeutic activities", "physical-therapy"),
+    Technique("pt-manual-therapy", "Manual therapy", "physical-therapy"),
+    Technique("pt-dry-needling", "Dry needling", "physical-therapy"),
+    Technique("pt-heat-cold", "Heat or cold packs", "physical-therapy"),
+    Technique("pt-electrical-stimulation", "Electrical stimulation", "physical-therapy"),
+    Technique("massage-swedish", "Swedish massage", "massage-therapy"),
+    Technique("massage-deep-tissue", "Deep tissue massage", "massage-therapy"),
+    Technique("massage-myofascial-release", "Myofascial release", "massage-therapy"),
+    Technique("massage-trigger-point", "Trigger point therapy", "massage-therapy"),
+    Technique("massage-lymphatic-drainage", "Manual lymphatic drainage", "massage-therapy"),
+    Technique("massage-sports", "Sports massage", "massage-therapy"),
+)
+TECHNIQUE_CODES: frozenset[str] = frozenset(t.code for t in TECHNIQUES)
+
+
+def technique(code: str) -> Technique | None:
+    for candidate in TECHNIQUES:
+        if candidate.code == code:
+            return candidate
+    return None
+
+
+def techniques_of(discipline: str) -> tuple[Technique, ...]:
+    return tuple(t for t in TECHNIQUES if t.discipline == discipline)
+
+
 AXIAL_BODY_SITES: tuple[Concept, ...] = (
     Concept("head", "Head", "69536005"),
     Concept("cervical", "Cervical spine", "122494005"),

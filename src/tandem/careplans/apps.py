@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CareplansConfig(AppConfig):
+    name = "tandem.careplans"
+    verbose_name = "Care plans"

@@ -1,0 +1,1 @@
+"""Care plans: domain models."""
