@@ -142,7 +142,11 @@ def fast_password_hashing(settings) -> None:
 
 @pytest.fixture
 def walk_ids_safety(alice, ben, patient, other_patient) -> dict[str, dict[str, int]]:
-    return {"robert": {}, "linda": {}}
+    from tandem.safety.services import screening_record
+
+    robert = screening_record(actor=alice, patient=patient, data={"red_flags": ["night-pain"]})
+    linda = screening_record(actor=ben, patient=other_patient, data={"factors": [{"factor": "pregnancy"}]})
+    return {"robert": {"screening_id": robert.pk}, "linda": {"screening_id": linda.pk}}
 
 
 @pytest.fixture
