@@ -131,7 +131,14 @@ def bar_chart(
     """
     bar_height, gap, row_gap, top, bottom = 14.0, 3.0, 14.0, 8.0, 28.0
     values = [v for _, a, s in rows for v in (a, s) if v is not None]
-    scale_max = _nice_ceiling(max(values, default=1.0))
+    # One unit on the whole axis: hours up to three days, days beyond.
+    per_unit, unit = (24.0, "d") if max(values, default=0.0) > 72 else (1.0, "h")
+    scale_max = _nice_ceiling(max(values, default=1.0) / per_unit)
+
+    def in_unit(hours: float) -> str:
+        number = hours / per_unit
+        return f"{number:.0f} {unit}" if number == int(number) else f"{number:.1f} {unit}"
+
     plot_width = width - label_width - 70
     bars: list[Bar] = []
     labels: list[tuple[str, float]] = []
@@ -139,7 +146,7 @@ def bar_chart(
     for label, accept, schedule in rows:
         labels.append((label, y + bar_height + gap / 2 + 4))
         for series, value, offset in (("accept", accept, 0.0), ("schedule", schedule, bar_height + gap)):
-            bar_width = 0.0 if value is None else max(1.0, plot_width * value / scale_max)
+            bar_width = 0.0 if value is None else max(1.0, plot_width * value / per_unit / scale_max)
             bars.append(
                 Bar(
                     label=label,
@@ -151,13 +158,13 @@ def bar_chart(
                     height=bar_height,
                     text_x=round(label_width + bar_width + 6, 1),
                     text_y=round(y + offset + bar_height - 3, 1),
-                    text=format_hours(value),
+                    text="—" if value is None else in_unit(value),
                 )
             )
         y += 2 * bar_height + gap + row_gap
     plot_bottom = y - row_gap + 4
     ticks = tuple(
-        (round(label_width + plot_width * i / 4, 1), format_hours(scale_max * i / 4)) for i in range(5)
+        (round(label_width + plot_width * i / 4, 1), in_unit(scale_max * per_unit * i / 4)) for i in range(5)
     )
     return Chart(
         width=width,
