@@ -33,7 +33,7 @@ def _complete(order, maya) -> None:
         referral=order,
         report=REPORT,
         outcome="Guarding eased; he now sits for 40 minutes (goal 30). Pain 3/10, from 6/10.",
-        recommendations="Continue home stretches; review in six weeks. Deep pressure stays off while on warfarin.",
+        recommendations="Continue home stretches; review in six weeks. No deep pressure while on warfarin.",
     )
 
 

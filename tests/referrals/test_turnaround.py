@@ -1,5 +1,5 @@
-"""Turnaround: median and 90th percentile of sent → accepted and accepted → scheduled, per kind and discipline,
-from the workflow events; and the numbers drawn as a server-rendered SVG bar chart."""
+"""Turnaround: median and 90th percentile of sent → accepted and accepted → scheduled, per kind and
+discipline, from the workflow events; and the numbers drawn as a server-rendered SVG bar chart."""
 
 from __future__ import annotations
 
