@@ -141,7 +141,7 @@ def test_it_asks_for_a_technique_first(alice, patient, client_for):
 
 def test_it_refuses_the_fragment_for_patients_outside_the_team(
     maya, outsider, dana, patient, other_patient, client_for
-):  # noqa: E501
+):
     assert _fragment(client_for(maya), other_patient.pk, "massage-swedish", []).status_code == 404
     assert _fragment(client_for(outsider), patient.pk, "massage-swedish", []).status_code == 404
     assert _fragment(client_for(dana), patient.pk, "massage-swedish", []).status_code == 404
