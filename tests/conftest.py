@@ -150,8 +150,40 @@ def walk_ids_safety(alice, ben, patient, other_patient) -> dict[str, dict[str, i
 
 
 @pytest.fixture
-def walk_ids_referrals(alice, ben, patient, other_patient) -> dict[str, dict[str, int]]:
-    return {"robert": {}, "linda": {}}
+def walk_ids_referrals(alice, ben, maya, patient, other_patient) -> dict[str, dict[str, int]]:
+    """Robert: alice's massage order to maya, sent. Linda: ben's referral out to a family physician, sent,
+    which maya (not on Linda's team, not its addressee) must not reach."""
+    from tandem.referrals import services as referrals
+
+    contact = referrals.contact_create(
+        actor=alice, data={"name": "Dr Hannah Cole", "specialty": "Family physician"}
+    )
+    order = referrals.referral_create(
+        actor=alice,
+        patient=patient,
+        data={
+            "kind": "massage-order",
+            "reason": "Paraspinal guarding",
+            "recipient_practitioner": maya.practitioner.pk,
+            "techniques": ["massage-swedish"],
+            "body_sites": ["lumbar"],
+            "pressure_limit": "light",
+            "session_count": 6,
+            "sessions_per_week": 1,
+        },
+        override_reason="INR stable; light pressure only.",
+    )
+    referrals.referral_send(actor=alice, referral=order)
+    out = referrals.referral_create(
+        actor=ben,
+        patient=other_patient,
+        data={"kind": "external-out", "reason": "Night pain", "recipient_contact": contact.pk},
+    )
+    referrals.referral_send(actor=ben, referral=out)
+    return {
+        "robert": {"referral_id": order.pk, "contact_id": contact.pk},
+        "linda": {"referral_id": out.pk, "contact_id": contact.pk},
+    }
 
 
 @pytest.fixture
