@@ -188,4 +188,34 @@ def walk_ids_referrals(alice, ben, maya, patient, other_patient) -> dict[str, di
 
 @pytest.fixture
 def walk_ids_careplans(alice, ben, patient, other_patient) -> dict[str, dict[str, int]]:
-    return {"robert": {}, "linda": {}}
+    from tandem.careplans import services as careplans
+
+    def plan_for(lead: User, person: Patient) -> dict[str, int]:
+        plan = careplans.careplan_create(actor=lead, patient=person, data={"title": "Low back pain, 2026"})
+        goal = careplans.goal_add(
+            actor=lead, plan=plan, data={"description": "Less pain", "measure": "nprs", "baseline_value": 7}
+        )
+        moves = {
+            "kind": "therapeutic-exercise",
+            "techniques": ["pt-therapeutic-exercise"],
+            "body_sites": ["lumbar"],
+            "visits_per_week": 2,
+            "weeks": 6,
+            "visit_minutes": 30,
+        }
+        first = careplans.activity_add(actor=lead, plan=plan, data=moves)
+        second = careplans.activity_add(actor=lead, plan=plan, data={**moves, "body_sites": ["thoracic"]})
+        rule = careplans.sequence_rule_add(
+            actor=lead,
+            plan=plan,
+            data={"first_activity": first.pk, "second_activity": second.pk, "relation": "same-day"},
+        )
+        return {
+            "plan_id": plan.pk,
+            "goal_id": goal.pk,
+            "activity_id": first.pk,
+            "rule_id": rule.pk,
+            "number": 1,
+        }
+
+    return {"robert": plan_for(alice, patient), "linda": plan_for(ben, other_patient)}

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import ValidationError
+from tests.careplans.conftest import adjustment, exercise, massage
 
 from tandem.careplans import services
 from tandem.careplans.models import PlanVersion
 from tandem.careplans.versioning import diff, display, side_by_side
-from tests.careplans.conftest import adjustment, exercise, massage
 
 
 def _summaries(plan) -> list[str]:
@@ -49,7 +49,8 @@ def test_it_writes_a_version_for_every_change(alice, plan, add_activity):
         "Changed goal: ODI 48 → 25 (target)",
         "Added activity: Chiropractic adjustment (activator (instrument-assisted), thoracic)",
         "Added activity: Therapeutic exercise (therapeutic exercise, lumbar)",
-        "Changed activity: Chiropractic adjustment (activator (instrument-assisted), thoracic) (visits per week)",
+        "Changed activity: Chiropractic adjustment (activator (instrument-assisted), thoracic)"
+        " (visits per week)",
         "Added sequence rule: Therapeutic exercise within 30 minutes after the chiropractic adjustment",
         "Removed sequence rule: Therapeutic exercise within 30 minutes after the chiropractic adjustment",
         "Cancelled activity: Therapeutic exercise (therapeutic exercise, lumbar)",

@@ -11,9 +11,12 @@ from ninja import Field, Schema
 from tandem.careplans.models import Activity, CarePlan, SequenceRule
 from tandem.careplans.services import activity_label, rule_sentence
 
+# Inputs take defaults for every field: the access check runs before the services say what is missing, so
+# a caller who may not see the patient gets 404 whatever the body, never a validation answer.
+
 
 class CarePlanIn(Schema):
-    title: str = Field(min_length=1, max_length=200)
+    title: str = Field("", max_length=200)
     description: str = ""
     supervising_practitioner: int | None = None
     period_start_on: datetime.date | None = None
@@ -32,8 +35,8 @@ class CarePlanPatch(Schema):
 
 
 class GoalIn(Schema):
-    description: str = Field(min_length=1, max_length=300)
-    measure: str = Field(min_length=1, max_length=100)
+    description: str = Field("", max_length=300)
+    measure: str = Field("", max_length=100)
     baseline_value: Decimal | None = None
     target_value: Decimal | None = None
     direction: str = ""
@@ -71,16 +74,16 @@ class ExerciseIn(Schema):
 
 
 class ActivityIn(Schema):
-    kind: str
+    kind: str = ""
     discipline: str = ""
-    techniques: list[str]
-    body_sites: list[str]
+    techniques: list[str] = []
+    body_sites: list[str] = []
     technique_notes: str = ""
     exercises: list[ExerciseIn] = []
     massage_pressure: str = ""
-    visits_per_week: int
-    weeks: int
-    visit_minutes: int
+    visits_per_week: int | None = None
+    weeks: int | None = None
+    visit_minutes: int | None = None
     preferred_practitioner: int | None = None
     status: str = "not-started"
     override_reason: str = ""
@@ -133,9 +136,9 @@ class ActivityOut(Schema):
 
 
 class SequenceRuleIn(Schema):
-    first_activity: int
-    second_activity: int
-    relation: str
+    first_activity: int | None = None
+    second_activity: int | None = None
+    relation: str = ""
     min_gap_minutes: int | None = None
     max_gap_minutes: int | None = None
 
