@@ -25,7 +25,10 @@ def test_it_creates_sends_and_completes_a_massage_order_over_the_api(alice, maya
         override_reason=OVERRIDE,
     )
     created = client.post(
-        f"/api/v1/patients/{patient.pk}/referrals", data=body, content_type="application/json", **token_for(alice)
+        f"/api/v1/patients/{patient.pk}/referrals",
+        data=body,
+        content_type="application/json",
+        **token_for(alice),
     )
     assert created.status_code == 201, created.content
     referral = created.json()
@@ -49,14 +52,24 @@ def test_it_creates_sends_and_completes_a_massage_order_over_the_api(alice, maya
         response = client.post(f"{url}/{action}", data=body, content_type="application/json", **maya_headers)
         assert response.status_code == 200, (action, response.content)
     done = client.post(
-        f"{url}/complete", data={"report": "Four sessions, light."}, content_type="application/json", **maya_headers
+        f"{url}/complete",
+        data={"report": "Four sessions, light."},
+        content_type="application/json",
+        **maya_headers,
     )
     assert done.status_code == 200 and done.json()["has_letter"] is True
     read = client.get(url, **token_for(alice)).json()
     assert [e["to_status"] for e in read["events"]] == [
-        "draft", "requested", "accepted", "ready", "in-progress", "completed"
+        "draft",
+        "requested",
+        "accepted",
+        "ready",
+        "in-progress",
+        "completed",
     ]
-    assert AuditEvent.objects.filter(object_type="Referral", object_id=str(referral["id"]), action="R").exists()
+    assert AuditEvent.objects.filter(
+        object_type="Referral", object_id=str(referral["id"]), action="R"
+    ).exists()
 
 
 def test_it_explains_what_is_missing_field_by_field(alice, patient, client_for):
@@ -69,7 +82,9 @@ def test_it_explains_what_is_missing_field_by_field(alice, patient, client_for):
 
 def test_it_refuses_codes_outside_the_vocabulary(alice, maya, patient, client_for):
     body = massage_order_data(techniques=["chiro-hvla", "massage-swedish"], body_sites=["lumbar", "tail"])
-    response = _post(client_for(alice), f"/api/v1/patients/{patient.pk}/referrals", {**body, "override_reason": OVERRIDE})
+    response = _post(
+        client_for(alice), f"/api/v1/patients/{patient.pk}/referrals", {**body, "override_reason": OVERRIDE}
+    )
     errors = {e["field"]: e["message"] for e in response.json()["errors"]}
     assert response.status_code == 422
     assert errors["techniques"] == "Not a massage technique: chiro-hvla."
@@ -79,9 +94,10 @@ def test_it_refuses_codes_outside_the_vocabulary(alice, maya, patient, client_fo
 def test_it_refuses_a_massage_order_from_a_massage_therapist(maya, patient, client_for):
     response = _post(client_for(maya), f"/api/v1/patients/{patient.pk}/referrals", massage_order_data())
     assert response.status_code == 422
-    assert {"field": "kind", "message": "A massage order is written by a chiropractor or a physical therapist."} in (
-        response.json()["errors"]
-    )
+    assert {
+        "field": "kind",
+        "message": "A massage order is written by a chiropractor or a physical therapist.",
+    } in (response.json()["errors"])
 
 
 def test_it_changes_a_draft_and_then_no_more(alice, make_order, client_for):
@@ -104,7 +120,9 @@ def test_it_says_why_a_step_is_not_allowed(alice, maya, order, client_for):
     assert declined.json()["status"] == "rejected"
     refused = _post(client, f"/api/v1/referrals/{order.pk}/schedule")
     assert refused.status_code == 422
-    assert refused.json()["errors"] == [{"field": "status", "message": "A declined referral cannot be scheduled."}]
+    assert refused.json()["errors"] == [
+        {"field": "status", "message": "A declined referral cannot be scheduled."}
+    ]
     no_reason = _post(client_for(alice), f"/api/v1/referrals/{order.pk}/cancel", {"reason": ""})
     assert no_reason.status_code == 422
 

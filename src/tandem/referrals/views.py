@@ -157,7 +157,10 @@ def _detail_context(user: User, referral: Referral, failed: TransitionForm | Non
         form = failed if failed is not None and failed.action == transition.action else None
         actions.append((transition, form or TransitionForm(action=transition.action)))
     now = timezone.now()
+    offered = {transition.action for transition, _ in actions}
     return {
+        # A refused step this person is not offered (any more) has no form to show its message in.
+        "refusal": failed.non_field_errors() if failed is not None and failed.action not in offered else [],
         "referral": referral,
         "patient": referral.patient,
         "events": referral_events(referral),
