@@ -130,3 +130,39 @@ def test_removing_an_activity_keeps_the_row_and_drops_its_rules(alice, plan, add
         services.activity_remove(actor=alice, activity=second)
     with pytest.raises(ValidationError):
         services.activity_remove(actor=alice, activity=first, status="completed")
+
+
+def test_a_plan_can_rest_on_a_referral_of_the_same_patient(alice, ben, maya, patient, other_patient, plan):
+    from tandem.referrals import services as referrals
+
+    referral = referrals.referral_create(
+        actor=maya,
+        patient=patient,
+        data={
+            "kind": "structural",
+            "reason": "Sharp pain on lumbar extension.",
+            "findings": "Palpable step at L5. Suspect spondylolisthesis.",
+            "recipient_practitioner": alice.practitioner.pk,
+        },
+    )
+    services.careplan_update(actor=alice, plan=plan, data={"based_on_referral": referral.pk})
+    plan.refresh_from_db()
+    assert plan.based_on_referral == referral
+    assert plan.versions.order_by("-number").first().snapshot["plan"]["based_on_referral"] == referral.pk
+    other = referrals.referral_create(
+        actor=ben,
+        patient=other_patient,
+        data={
+            "kind": "massage-order",
+            "reason": "Neck guarding.",
+            "recipient_discipline": "massage-therapy",
+            "techniques": ["massage-swedish"],
+            "body_sites": ["cervical"],
+            "pressure_limit": "light",
+            "session_count": 4,
+            "sessions_per_week": 1,
+        },
+    )
+    with pytest.raises(ValidationError) as refused:
+        services.careplan_update(actor=alice, plan=plan, data={"based_on_referral": other.pk})
+    assert "based_on_referral" in refused.value.message_dict

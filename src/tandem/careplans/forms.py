@@ -27,6 +27,7 @@ from tandem.careplans.models import (
 from tandem.careplans.services import activity_label
 from tandem.core.vocabularies import BODY_SITES, SPINAL_REGIONS_FOR_CMT, techniques_of
 from tandem.patients.models import CareTeamMember, Condition, Patient
+from tandem.referrals.models import Referral
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -50,7 +51,7 @@ class CarePlanForm(ServiceForm):
     fieldsets = (
         ("Episode", ("title", "description", "supervising_practitioner", "status")),
         ("Period", ("period_start_on", "period_end_on")),
-        ("Problems", ("problems",)),
+        ("Problems", ("problems", "based_on_referral")),
     )
 
     title = forms.CharField(
@@ -67,6 +68,9 @@ class CarePlanForm(ServiceForm):
     problems = forms.ModelMultipleChoiceField(
         queryset=Condition.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
     )
+    based_on_referral = forms.ModelChoiceField(
+        label="Based on referral", queryset=Referral.objects.none(), required=False, empty_label="None"
+    )
 
     def __init__(self, *args: Any, patient: Patient, plan: CarePlan | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -77,6 +81,9 @@ class CarePlanForm(ServiceForm):
         assert isinstance(problems, forms.ModelMultipleChoiceField)
         problems.queryset = Condition.objects.filter(patient=patient).order_by("code")
         problems.label_from_instance = lambda c: f"{c.code} {c.text}"
+        referral = self.fields["based_on_referral"]
+        assert isinstance(referral, forms.ModelChoiceField)
+        referral.queryset = Referral.objects.filter(patient=patient).order_by("-created_at")
         if plan is None or plan.status == CarePlanStatus.ACTIVE:
             # A new plan starts as a draft; an active one is changed here but activated elsewhere.
             choices = [] if plan is None else [c for c in CarePlanStatus.choices if c[0] != "draft"]

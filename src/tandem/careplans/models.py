@@ -43,6 +43,9 @@ class CarePlan(TimeStampedModel):
     period_start_on = models.DateField()
     period_end_on = models.DateField(null=True, blank=True)
     problems = models.ManyToManyField(Condition, blank=True, related_name="care_plans")
+    based_on_referral = models.ForeignKey(
+        "referrals.Referral", on_delete=models.PROTECT, null=True, blank=True, related_name="care_plans"
+    )
     version_number = models.PositiveIntegerField(default=0)
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
 

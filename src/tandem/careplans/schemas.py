@@ -22,6 +22,7 @@ class CarePlanIn(Schema):
     period_start_on: datetime.date | None = None
     period_end_on: datetime.date | None = None
     problems: list[int] = []
+    based_on_referral: int | None = None
 
 
 class CarePlanPatch(Schema):
@@ -31,6 +32,7 @@ class CarePlanPatch(Schema):
     period_start_on: datetime.date | None = None
     period_end_on: datetime.date | None = None
     problems: list[int] | None = None
+    based_on_referral: int | None = None
     status: str | None = None
 
 
@@ -170,6 +172,7 @@ class CarePlanOut(Schema):
     period_start_on: datetime.date
     period_end_on: datetime.date | None
     problems: list[int]
+    based_on_referral: int | None = Field(None, alias="based_on_referral_id")
     version_number: int
     created_at: datetime.datetime
 

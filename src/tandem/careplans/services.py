@@ -45,6 +45,7 @@ from tandem.core.vocabularies import (
     technique,
 )
 from tandem.patients.models import CareTeamMember, Condition, Patient
+from tandem.referrals.models import Referral
 
 PLAN_FIELDS = (
     "title",
@@ -53,6 +54,7 @@ PLAN_FIELDS = (
     "period_start_on",
     "period_end_on",
     "problems",
+    "based_on_referral",
     "status",
 )
 GOAL_FIELDS = (
@@ -200,7 +202,7 @@ def snapshot_of(plan: CarePlan) -> dict[str, Any]:
             "period_start_on": _text(plan.period_start_on),
             "period_end_on": _text(plan.period_end_on),
             "problems": problems,
-            "based_on_referral": getattr(plan, "based_on_referral_id", None),
+            "based_on_referral": plan.based_on_referral_id,
         },
         "goals": {
             str(goal.pk): {
@@ -323,6 +325,19 @@ def _problems(patient: Patient, values: Iterable[object]) -> list[Condition]:
     return found
 
 
+def _referral(patient: Patient, value: object) -> Referral | None:
+    if value in (None, ""):
+        return None
+    try:
+        referral_id = value.pk if isinstance(value, Referral) else int(str(value))
+    except (ValueError, OverflowError):
+        raise ValidationError({"based_on_referral": "Give a referral id."}) from None
+    found = Referral.objects.filter(pk=referral_id, patient=patient).first()
+    if found is None:
+        raise ValidationError({"based_on_referral": "Choose a referral of this patient."})
+    return found
+
+
 def _apply_plan(plan: CarePlan, data: Mapping[str, Any]) -> tuple[list[str], list[Condition] | None]:
     _unknown(data, PLAN_FIELDS)
     changed: list[str] = []
@@ -333,6 +348,11 @@ def _apply_plan(plan: CarePlan, data: Mapping[str, Any]) -> tuple[list[str], lis
             current = set(plan.problems.values_list("pk", flat=True)) if plan.pk else set()
             if {c.pk for c in problems} != current:
                 changed.append("problems")
+        elif name == "based_on_referral":
+            referral = _referral(plan.patient, value)
+            if plan.based_on_referral_id != (referral.pk if referral else None):
+                plan.based_on_referral = referral
+                changed.append(name)
         elif name == "supervising_practitioner":
             supervisor = _team_practitioner(value, plan.patient, name)
             if supervisor.discipline not in EDITING_DISCIPLINES:
@@ -347,7 +367,15 @@ def _apply_plan(plan: CarePlan, data: Mapping[str, Any]) -> tuple[list[str], lis
 
 def _clean_plan(plan: CarePlan) -> None:
     _full_clean(
-        plan, exclude=["organization", "patient", "created_by", "supervising_practitioner", "problems"]
+        plan,
+        exclude=[
+            "organization",
+            "patient",
+            "created_by",
+            "supervising_practitioner",
+            "problems",
+            "based_on_referral",
+        ],
     )
     if plan.period_end_on and plan.period_start_on and plan.period_end_on < plan.period_start_on:
         raise ValidationError({"period_end_on": "The plan ends before it starts."})

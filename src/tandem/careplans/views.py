@@ -167,6 +167,7 @@ def careplan_update(request: HttpRequest, plan_id: int) -> HttpResponse:
         "period_start_on": plan.period_start_on,
         "period_end_on": plan.period_end_on,
         "problems": list(plan.problems.values_list("pk", flat=True)),
+        "based_on_referral": plan.based_on_referral_id,
         "status": plan.status,
     }
     form = CarePlanForm(_bound(request), patient=plan.patient, plan=plan, initial=initial)
