@@ -123,4 +123,6 @@ def test_it_scales_the_bars_to_the_longest_time():
     assert [text for _, text in days.ticks] == ["0 d", "1.2 d", "2.5 d", "3.8 d", "5 d"]
     assert [bar.text for bar in days.bars] == ["1 d", "5 d"]
     assert widths[("B", "schedule")] == 0.0
-    assert format_hours(None) == "—" and format_hours(50) == "2.1 d"
+    assert format_hours(None) == "—" and format_hours(50) == "2.1 d" and format_hours(0.5) == "30 min"
+    quick = bar_chart([("A", 0.25, 1.5)])
+    assert [bar.text for bar in quick.bars] == ["15 min", "90 min"]

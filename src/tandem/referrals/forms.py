@@ -22,6 +22,19 @@ DISCIPLINE_INBOX_LABELS = {
 }
 
 
+NEEDED_FOR_KIND = (
+    "recipient",
+    "requester_contact",
+    "recipient_contact",
+    "techniques",
+    "body_sites",
+    "pressure_limit",
+    "session_count",
+    "sessions_per_week",
+    "findings",
+)
+
+
 def _textarea(rows: int = 3) -> forms.Textarea:
     return forms.Textarea(attrs={"rows": rows, "cols": 40})
 
@@ -131,6 +144,9 @@ class ReferralForm(ServiceForm):
             ("", "Me (the referring clinician)"),
             *[(str(p.pk), p.display_name) for p in supervisors],
         ]
+        # Required for their kind only: the service says so; the page does not call them optional.
+        for name in NEEDED_FOR_KIND:
+            self.fields[name].needed_for_kind = True  # type: ignore[attr-defined]
         self.fields["conditions"].choices = [
             (str(c.pk), f"{c.code} {c.text}") for c in patient.conditions.order_by("code")
         ]
@@ -214,13 +230,15 @@ class TransitionForm(ServiceForm):
         if action in ("decline", "cancel"):
             self.fields["reason"] = forms.CharField(
                 label="Reason",
-                required=False,
                 widget=_textarea(2),
-                help_text="Required; the other side sees it.",
+                help_text="The other side sees it.",
+                error_messages={"required": f"Say why you {action} the referral."},
             )
         elif action == "complete":
             self.fields["report"] = forms.CharField(
-                label="Treatment provided", required=False, widget=_textarea(4)
+                label="Treatment provided",
+                widget=_textarea(4),
+                error_messages={"required": "Write the report back to the referrer: the treatment provided."},
             )
             self.fields["outcome"] = forms.CharField(
                 label="Findings and outcome", required=False, widget=_textarea(3)

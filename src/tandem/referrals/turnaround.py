@@ -105,8 +105,11 @@ class Chart:
 
 
 def format_hours(hours: float | None) -> str:
+    """A duration for people: minutes under an hour, hours under two days, then days."""
     if hours is None:
         return "—"
+    if hours < 1:
+        return f"{hours * 60:.0f} min"
     if hours < 48:
         return f"{hours:.1f} h"
     return f"{hours / 24:.1f} d"
@@ -131,9 +134,10 @@ def bar_chart(
     """
     bar_height, gap, row_gap, top, bottom = 14.0, 3.0, 14.0, 8.0, 28.0
     values = [v for _, a, s in rows for v in (a, s) if v is not None]
-    # One unit on the whole axis: hours up to three days, days beyond.
-    per_unit, unit = (24.0, "d") if max(values, default=0.0) > 72 else (1.0, "h")
-    scale_max = _nice_ceiling(max(values, default=1.0) / per_unit)
+    # One unit on the whole axis: minutes up to two hours, hours up to three days, days beyond.
+    longest = max(values, default=0.0)
+    per_unit, unit = (24.0, "d") if longest > 72 else (1.0, "h") if longest > 2 else (1 / 60, "min")
+    scale_max = max(4.0, _nice_ceiling(longest / per_unit))  # at least 0-1-2-3-4 on the axis
 
     def in_unit(hours: float) -> str:
         number = hours / per_unit
