@@ -188,7 +188,11 @@ def snapshot_of(plan: CarePlan) -> dict[str, Any]:
     sequence rules in force."""
     supervisor = plan.supervising_practitioner
     problems = sorted(f"{c.code} {c.text}" for c in plan.problems.all())
-    activities = list(plan.activities.select_related("preferred_practitioner__user").order_by("id"))
+    activities = list(
+        plan.activities.select_related("preferred_practitioner__user", "approved_by__practitioner").order_by(
+            "id"
+        )
+    )
     rules = plan.sequence_rules.filter(removed_at__isnull=True).select_related(
         "first_activity", "second_activity"
     )
@@ -235,6 +239,7 @@ def snapshot_of(plan: CarePlan) -> dict[str, Any]:
                 ),
                 "status": a.status,
                 "approval": a.approval,
+                "approved_by": a.approved_by.display_name if a.approved_by else None,
                 "override_reason": a.override_reason,
             }
             for a in activities

@@ -14,6 +14,7 @@ from tandem.careplans.models import REMOVED_ACTIVITY_STATUSES, Approval
 from tandem.careplans.selectors import careplan_list_for_patient
 from tandem.careplans.services import FIELD_LABELS
 from tandem.careplans.versioning import display
+from tandem.core.vocabularies import BODY_SITES, TECHNIQUES, label
 from tandem.patients.access import Purpose, can_see_patient
 from tandem.patients.models import Patient
 
@@ -36,6 +37,16 @@ def careplan_chart_panel(context: dict[str, Any], patient: Patient) -> dict[str,
         "plans": list(plans[:10]),
         "can_create": can_edit_plans_of(user, patient),
     }
+
+
+@register.filter
+def technique_label(code: str) -> str:
+    return label(TECHNIQUES, code)  # type: ignore[arg-type]
+
+
+@register.filter
+def body_site_label(code: str) -> str:
+    return label(BODY_SITES, code)
 
 
 @register.filter
