@@ -173,3 +173,12 @@ def test_it_displays_snapshot_values(value, shown):
 def test_massage_change_summary_names_technique_and_site(alice, plan, add_activity):
     add_activity(plan, massage(), override_reason="Light Swedish only; INR stable, cleared by GP.")
     assert _summaries(plan)[-1] == "Added activity: Medical massage (swedish, thoracic)"
+
+
+def test_the_diff_does_not_depend_on_the_order_of_stored_keys():
+    # PostgreSQL's jsonb stores object keys sorted by length, not in the order they were written.
+    a = {"activities": {"10": {"weeks": 6, "visits_per_week": 2}, "9": {"weeks": 1}}}
+    b = {"activities": {"9": {"weeks": 2}, "10": {"visits_per_week": 3, "weeks": 4}}}
+    changes = diff(a, b)
+    assert [c["id"] for c in changes] == ["9", "10"]
+    assert [f["field"] for f in changes[1]["fields"]] == ["visits_per_week", "weeks"]

@@ -15,13 +15,59 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("sequence_rules", "Sequence rules"),
 )
 ADDED, REMOVED, CHANGED, SAME = "added", "removed", "changed", "same"
+# The order fields are shown in. JSON objects have none that survives storage (PostgreSQL's jsonb sorts keys).
+FIELD_ORDER: tuple[str, ...] = (
+    # plan
+    "title",
+    "description",
+    "status",
+    "supervising_practitioner",
+    "period_start_on",
+    "period_end_on",
+    "problems",
+    "based_on_referral",
+    # goals
+    "measure",
+    "baseline_value",
+    "target_value",
+    "direction",
+    "due_on",
+    "lifecycle_status",
+    # activities
+    "discipline",
+    "kind",
+    "techniques",
+    "body_sites",
+    "technique_notes",
+    "exercises",
+    "massage_pressure",
+    "visits_per_week",
+    "weeks",
+    "visit_minutes",
+    "preferred_practitioner",
+    "approval",
+    "approved_by",
+    "override_reason",
+    # sequence rules
+    "first_activity",
+    "second_activity",
+    "relation",
+    "min_gap_minutes",
+    "max_gap_minutes",
+)
+_RANK = {name: rank for rank, name in enumerate(FIELD_ORDER)}
+
+
+def _key_order(key: str) -> tuple[int, int, str]:
+    return (0, int(key), "") if key.isdigit() else (1, 0, key)
 
 
 def _items(snapshot: dict[str, Any], section: str) -> dict[str, dict[str, Any]]:
     if section == "plan":
         plan = snapshot.get("plan") or {}
         return {"plan": plan} if plan else {}
-    return dict(snapshot.get(section) or {})
+    items = snapshot.get(section) or {}
+    return {key: items[key] for key in sorted(items, key=_key_order)}
 
 
 def _label(item: dict[str, Any] | None, fallback: str) -> str:
@@ -29,8 +75,8 @@ def _label(item: dict[str, Any] | None, fallback: str) -> str:
 
 
 def _fields(before: dict[str, Any] | None, after: dict[str, Any] | None) -> list[dict[str, Any]]:
-    names = [n for n in (before or after or {}) if n != "label"]
-    names += [n for n in (after or {}) if n not in names and n != "label"]
+    present = {n for n in (*(before or {}), *(after or {})) if n != "label"}
+    names = sorted(present, key=lambda n: (_RANK.get(n, len(_RANK)), n))
     rows = []
     for name in names:
         old = None if before is None else before.get(name)
