@@ -100,3 +100,14 @@ def test_maya_sees_approved_orders_of_active_plans_on_her_patients(alice, maya, 
     assert list(massage_orders_for(maya)) == [order]
     services.activity_remove(actor=alice, activity=order)
     assert list(massage_orders_for(maya)) == []
+
+
+def test_a_second_approval_from_a_stale_page_is_refused_and_versions_once(alice, order):
+    from tandem.careplans.models import Activity
+
+    stale = Activity.objects.get(pk=order.pk)  # loaded by a second tab while still pending
+    services.activity_approve(actor=alice, activity=order)
+    with pytest.raises(ValidationError):
+        services.activity_approve(actor=alice, activity=stale)
+    summaries = list(order.plan.versions.values_list("change_summary", flat=True))
+    assert sum(s.startswith("Approved activity:") for s in summaries) == 1

@@ -166,3 +166,11 @@ def test_a_plan_can_rest_on_a_referral_of_the_same_patient(alice, ben, maya, pat
     with pytest.raises(ValidationError) as refused:
         services.careplan_update(actor=alice, plan=plan, data={"based_on_referral": other.pk})
     assert "based_on_referral" in refused.value.message_dict
+
+
+def test_activating_from_a_stale_page_twice_versions_once(alice, plan):
+    stale = CarePlan.objects.get(pk=plan.pk)
+    services.careplan_activate(actor=alice, plan=plan)
+    with pytest.raises(ValidationError):
+        services.careplan_activate(actor=alice, plan=stale)
+    assert plan.versions.filter(change_summary__startswith="Activated").count() == 1

@@ -216,18 +216,19 @@ class ActivityForm(ServiceForm):
             args = (data, *args[1:])
         super().__init__(*args, **kwargs)
         discipline = str(self.data.get("discipline") or self.initial.get("discipline") or "")
-        self.discipline = discipline if discipline in Discipline.values else ""
-        self.discipline_value = self.discipline
-        self.fields["techniques"].choices = [(t.code, t.label) for t in techniques_of(self.discipline)]  # type: ignore[attr-defined]
-        self.fields["body_sites"].choices = _site_choices(self.discipline) if self.discipline else []  # type: ignore[attr-defined]
+        self.discipline_value = discipline if discipline in Discipline.values else ""
+        self.fields["techniques"].choices = [(t.code, t.label) for t in techniques_of(self.discipline_value)]  # type: ignore[attr-defined]
+        self.fields["body_sites"].choices = (
+            _site_choices(self.discipline_value) if self.discipline_value else []
+        )  # type: ignore[attr-defined]
         preferred = self.fields["preferred_practitioner"]
         assert isinstance(preferred, forms.ModelChoiceField)
-        preferred.queryset = team_practitioners(patient, (self.discipline,))
-        if self.discipline != Discipline.CHIROPRACTIC:
+        preferred.queryset = team_practitioners(patient, (self.discipline_value,))
+        if self.discipline_value != Discipline.CHIROPRACTIC:
             del self.fields["technique_notes"]
-        if self.discipline != Discipline.PHYSICAL_THERAPY:
+        if self.discipline_value != Discipline.PHYSICAL_THERAPY:
             del self.fields["exercises"]
-        if self.discipline != Discipline.MASSAGE_THERAPY:
+        if self.discipline_value != Discipline.MASSAGE_THERAPY:
             del self.fields["massage_pressure"]
         else:
             self.fields["massage_pressure"].required = True

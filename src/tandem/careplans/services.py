@@ -456,14 +456,18 @@ def careplan_activate(*, actor: User, plan: CarePlan) -> CarePlan:
     if duplicate is not None:
         raise ValidationError({"status": message.format(f"“{duplicate.title}”, #{duplicate.pk}")})
     before = plan.status
-    plan.status = CarePlanStatus.ACTIVE
     try:
-        # The database constraint settles a race between two activations that both passed the check above.
+        # The database constraint settles a race between two activations that both passed the check above;
+        # the status condition makes a double submission of this one activate (and version) once.
         with transaction.atomic():
-            plan.save(update_fields=["status", "updated_at"])
+            updated = CarePlan.objects.filter(pk=plan.pk, status=before).update(
+                status=CarePlanStatus.ACTIVE, updated_at=timezone.now()
+            )
     except IntegrityError:
-        plan.status = before
         raise ValidationError({"status": message.format("another plan")}) from None
+    if not updated:
+        raise ValidationError({"status": "The plan changed meanwhile; reload it."})
+    plan.status = CarePlanStatus.ACTIVE
     _version(plan, actor=actor, summary=f"Activated plan (status {before} → active)")
     _audit(actor, AuditAction.UPDATE, plan, plan, "activated")
     return plan
@@ -745,9 +749,15 @@ def activity_remove(*, actor: User, activity: Activity, status: str = ActivitySt
         raise ValidationError({"status": "Remove means cancelled or entered-in-error."})
     if activity.is_removed:
         raise ValidationError({"status": "This activity was already removed."})
-    activity.status = status
-    activity.save(update_fields=["status", "updated_at"])
     now = timezone.now()
+    removed = (
+        Activity.objects.filter(pk=activity.pk)
+        .exclude(status__in=REMOVED_ACTIVITY_STATUSES)
+        .update(status=status, updated_at=now)
+    )
+    if not removed:
+        raise ValidationError({"status": "This activity was already removed."})
+    activity.status = status
     rules = plan.sequence_rules.filter(removed_at__isnull=True)
     rules.filter(first_activity=activity).update(removed_at=now, removed_by=actor)
     rules.filter(second_activity=activity).update(removed_at=now, removed_by=actor)
@@ -767,10 +777,16 @@ def activity_approve(*, actor: User, activity: Activity) -> Activity:
             {"approval": f"Only the plan's supervising clinician ({supervisor}) may approve."}
         )
     _require_open(plan)
-    if activity.approval != Approval.PENDING or activity.is_removed:
+    now = timezone.now()
+    # Conditional on still pending, so a double click (or two tabs) approves once and versions once.
+    approved = (
+        Activity.objects.filter(pk=activity.pk, approval=Approval.PENDING)
+        .exclude(status__in=REMOVED_ACTIVITY_STATUSES)
+        .update(approval=Approval.APPROVED, approved_by=actor, approved_at=now, updated_at=now)
+    )
+    if not approved:
         raise ValidationError({"approval": "This activity is not waiting for approval."})
-    activity.approval, activity.approved_by, activity.approved_at = Approval.APPROVED, actor, timezone.now()
-    activity.save(update_fields=["approval", "approved_by", "approved_at", "updated_at"])
+    activity.approval, activity.approved_by, activity.approved_at = Approval.APPROVED, actor, now
     _version(plan, actor=actor, summary=f"Approved activity: {activity_label(activity)}")
     _audit(actor, AuditAction.UPDATE, activity, plan, "approved")
     return activity

@@ -80,6 +80,7 @@ def _form_page(
     saved_message: Callable[[Any], str],
     template: str = "careplans/plan_item_form.html",
     extra: dict[str, Any] | None = None,
+    refresh: Any = None,
 ) -> HttpResponse:
     """A form about one plan: on a valid submission run the service and go back to the plan builder."""
     if request.method == "GET":
@@ -90,7 +91,7 @@ def _form_page(
             patient_id=patient.pk,
             detail="form",
         )
-    saved = save_with_service(form, action)
+    saved = save_with_service(form, action, refresh=refresh)
     if saved is not None:
         messages.success(request, saved_message(saved))
         target = saved if isinstance(saved, CarePlan) else plan
@@ -179,6 +180,7 @@ def careplan_update(request: HttpRequest, plan_id: int) -> HttpResponse:
         title="Edit the plan",
         action=lambda data: services.careplan_update(actor=user, plan=plan, data=form.service_data()),
         saved_message=lambda p: f"Saved the plan (version {p.version_number}).",
+        refresh=plan,
     )
 
 
@@ -234,6 +236,7 @@ def goal_update(request: HttpRequest, goal_id: int) -> HttpResponse:
         title="Edit the goal",
         action=lambda data: services.goal_update(actor=user, goal=goal, data=data),
         saved_message=lambda g: f"Saved the goal “{g.description}”.",
+        refresh=goal,
         extra={"instruments": INSTRUMENTS.values()},
     )
 
@@ -253,6 +256,7 @@ def _activity_page(
     """The activity form. Picking a discipline re-renders the fields for it (an htmx GET carrying what was
     typed); technique and site changes ask the safety engine for findings before anything is saved."""
     if request.method == "GET" and getattr(request, "htmx", False):
+        _read(_user(request), plan, plan.patient_id, detail="activity form fields")
         return render(request, "careplans/_activity_fields.html", {"form": form, "plan": plan})
     return _form_page(
         request,
