@@ -174,3 +174,14 @@ def test_activating_from_a_stale_page_twice_versions_once(alice, plan):
     with pytest.raises(ValidationError):
         services.careplan_activate(actor=alice, plan=stale)
     assert plan.versions.filter(change_summary__startswith="Activated").count() == 1
+
+
+def test_renaming_an_active_plan_onto_another_active_episode_is_refused(alice, patient, plan):
+    services.careplan_activate(actor=alice, plan=plan)
+    neck = services.careplan_create(actor=alice, patient=patient, data={"title": "Neck pain, 2027"})
+    services.careplan_activate(actor=alice, plan=neck)
+    with pytest.raises(ValidationError) as refused:
+        services.careplan_update(actor=alice, plan=neck, data={"title": EPISODE.lower()})
+    assert "title" in refused.value.message_dict
+    neck.refresh_from_db()
+    assert neck.title == "Neck pain, 2027"

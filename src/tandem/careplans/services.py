@@ -428,7 +428,17 @@ def careplan_update(*, actor: User, plan: CarePlan, data: Mapping[str, Any]) -> 
     _clean_plan(plan)
     if not changed:
         return plan
-    plan.save()
+    if plan.status == CarePlanStatus.ACTIVE and "title" in changed:
+        duplicate = _active_duplicate(plan)
+        if duplicate is not None:
+            raise ValidationError(
+                {"title": f"“{duplicate.title}” is already an active plan of this patient."}
+            )
+    try:
+        with transaction.atomic():
+            plan.save()
+    except IntegrityError:  # a concurrent activation of the same episode
+        raise ValidationError({"title": "Another active plan of this patient has that title."}) from None
     if problems is not None:
         plan.problems.set(problems)
     summary = f"Changed plan: {_changed_text(changed)}"
@@ -439,6 +449,15 @@ def careplan_update(*, actor: User, plan: CarePlan, data: Mapping[str, Any]) -> 
     return plan
 
 
+def _active_duplicate(plan: CarePlan) -> CarePlan | None:
+    """Another active plan of the patient for the same episode (title, any case)."""
+    return (
+        CarePlan.objects.filter(patient=plan.patient, status=CarePlanStatus.ACTIVE, title__iexact=plan.title)
+        .exclude(pk=plan.pk)
+        .first()
+    )
+
+
 @transaction.atomic
 def careplan_activate(*, actor: User, plan: CarePlan) -> CarePlan:
     """Make a draft or on-hold plan active. One active plan per episode (same title) and patient."""
@@ -447,11 +466,7 @@ def careplan_activate(*, actor: User, plan: CarePlan) -> CarePlan:
         raise ValidationError(
             {"status": f"A plan that is {plan.get_status_display().lower()} cannot be activated."}
         )
-    duplicate = (
-        CarePlan.objects.filter(patient=plan.patient, status=CarePlanStatus.ACTIVE, title__iexact=plan.title)
-        .exclude(pk=plan.pk)
-        .first()
-    )
+    duplicate = _active_duplicate(plan)
     message = "This episode already has an active plan ({}); complete or hold that one first."
     if duplicate is not None:
         raise ValidationError({"status": message.format(f"“{duplicate.title}”, #{duplicate.pk}")})
