@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import DatabaseError, transaction
 
 from tandem.audit.models import AuditEvent
 from tandem.safety.engine import PlannedActivity
@@ -93,3 +94,19 @@ def test_it_refuses_unknown_codes(alice, patient):
             actor=alice, patient=patient, activities=[PlannedActivity("reiki", ("aura",))], subject="x:1"
         )
     assert "reiki" in caught.value.message_dict["safety"][0]
+
+
+def test_it_keeps_overrides_append_only_in_the_database(alice, patient):
+    safety_gate(
+        actor=alice,
+        patient=patient,
+        activities=[SWEDISH_NECK],
+        override_reason="INR stable; light pressure only",
+        subject="referral:1",
+    )
+    override = SafetyOverride.objects.get()
+    with pytest.raises(DatabaseError), transaction.atomic():
+        SafetyOverride.objects.filter(pk=override.pk).update(reason="Never mind")
+    with pytest.raises(DatabaseError), transaction.atomic():
+        SafetyOverride.objects.filter(pk=override.pk).delete()
+    assert SafetyOverride.objects.get().reason == "INR stable; light pressure only"
