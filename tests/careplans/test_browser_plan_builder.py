@@ -53,12 +53,13 @@ def test_live_safety_findings_refuse_deep_tissue_and_ask_a_reason_for_a_precauti
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "careplan-activity-refused.png"), full_page=True)
 
+    page.select_option("select[name=massage_pressure]", "light")  # the findings check the pressure too
     page.locator("input[name=technique][value=massage-deep-tissue]").uncheck()
     page.locator("input[name=technique][value=massage-swedish]").check()
     expect(findings).to_contain_text("precaution")
+    expect(findings).not_to_contain_text("contraindicated")
     reason = page.locator("#id_override_reason")
     expect(reason).to_be_visible()  # the override field appears for a precaution
-    page.select_option("select[name=massage_pressure]", "light")
     reason.fill("INR stable at 2.3; light Swedish only, no pressure over the lumbar spine.")
     page.click("button:has-text('Save')")
     expect(page.locator(".message-success")).to_contain_text("waiting for the supervisor's approval")

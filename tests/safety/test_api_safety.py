@@ -40,14 +40,40 @@ def test_it_finds_nothing_for_swedish_massage_of_the_neck_without_risk_factors(a
 
 
 def test_it_answers_a_precaution_for_swedish_massage_on_warfarin(ben, patient, token_for, client):
-    body = json.dumps(
-        {"patient": patient.pk, "activities": [{"technique": "massage-swedish", "body_sites": ["cervical"]}]}
-    )
+    activity = {"technique": "massage-swedish", "body_sites": ["cervical"], "pressure": "light"}
+    body = json.dumps({"patient": patient.pk, "activities": [activity]})
     response = client.post("/api/v1/safety/check", body, content_type="application/json", **token_for(ben))
     assert response.status_code == 200
     assert [(f["severity"], f["rule"]) for f in response.json()["findings"]] == [
         ("precaution", "massage-anticoagulant-light")
     ]
+
+
+@pytest.mark.parametrize("pressure", ["firm", "deep", None])
+def test_it_contraindicates_firm_deep_or_unstated_pressure_on_warfarin(pressure, alice, patient, client_for):
+    activity = {"technique": "massage-swedish", "body_sites": ["cervical"]}
+    if pressure:
+        activity["pressure"] = pressure
+    response = _check(client_for(alice), patient.pk, [activity])
+    assert response.status_code == 200
+    findings = response.json()["findings"]
+    assert (findings[0]["severity"], findings[0]["rule"]) == ("contraindicated", "massage-anticoagulant-firm")
+    assert "NCCIH" in findings[0]["source"]
+
+
+def test_it_names_an_unknown_pressure_in_a_422(alice, patient, client_for):
+    response = _check(
+        client_for(alice),
+        patient.pk,
+        [
+            {"technique": "massage-swedish", "body_sites": ["cervical"], "pressure": "light"},
+            {"technique": "massage-swedish", "body_sites": ["lumbar"], "pressure": "crushing"},
+        ],
+    )
+    assert response.status_code == 422
+    errors = {e["field"]: e["message"] for e in response.json()["errors"]}
+    assert list(errors) == ["activities.1.pressure"] and "crushing" in errors["activities.1.pressure"]
+    assert not AuditEvent.objects.filter(object_type="SafetyCheck").exists()
 
 
 def test_it_names_each_unknown_code_in_a_422(alice, patient, client_for):
@@ -163,7 +189,7 @@ def test_it_lists_the_overrides_on_record(alice, ben, patient, client_for):
     safety_gate(
         actor=alice,
         patient=patient,
-        activities=[PlannedActivity("massage-swedish", ("cervical",))],
+        activities=[PlannedActivity("massage-swedish", ("cervical",), "light")],
         override_reason="INR stable; light pressure only",
         subject="referral:7",
     )

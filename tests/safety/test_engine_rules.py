@@ -40,8 +40,8 @@ def fac(code: str, site: str = "") -> FactorFact:
     return FactorFact(code, site)
 
 
-def act(technique: str, *sites: str) -> PlannedActivity:
-    return PlannedActivity(technique, tuple(sites))
+def act(technique: str, *sites: str, pressure: str = "") -> PlannedActivity:
+    return PlannedActivity(technique, tuple(sites), pressure)
 
 
 @dataclass(frozen=True)
@@ -287,6 +287,77 @@ CASES: tuple[Case, ...] = (
         "deep is blocked instead",
     ),
     Case("massage-anticoagulant-light", False, facts(), SWEDISH_NECK),
+    Case(
+        "massage-anticoagulant-light",
+        True,
+        facts(meds=("anticoagulant",)),
+        act("massage-swedish", "cervical", pressure="moderate"),
+        "moderate",
+    ),
+    Case(
+        "massage-anticoagulant-light",
+        False,
+        facts(meds=("anticoagulant",)),
+        act("massage-swedish", "cervical", pressure="firm"),
+        "firm is blocked instead",
+    ),
+    # Pressure: firm or deep pressure of any massage is blocked for a bleeding risk; unstated counts.
+    Case(
+        "massage-anticoagulant-firm",
+        True,
+        facts(meds=("anticoagulant",)),
+        act("massage-swedish", "cervical", pressure="firm"),
+        "firm",
+    ),
+    Case(
+        "massage-anticoagulant-firm",
+        True,
+        facts(factors=(fac("bleeding-disorder"),)),
+        act("massage-lymphatic-drainage", "thigh-left", pressure="deep"),
+        "deep",
+    ),
+    Case(
+        "massage-anticoagulant-firm",
+        True,
+        facts(conditions=(cond("D69.6"),)),
+        act("massage-swedish", "lumbar", pressure="firm"),
+        "low platelets",
+    ),
+    Case(
+        "massage-anticoagulant-firm",
+        False,
+        facts(meds=("anticoagulant",)),
+        act("massage-deep-tissue", "lumbar", pressure="firm"),
+        "deep techniques have their own rule",
+    ),
+    Case(
+        "massage-anticoagulant-firm",
+        True,
+        facts(meds=("anticoagulant",)),
+        SWEDISH_NECK,
+        "pressure not stated",
+    ),
+    Case(
+        "massage-anticoagulant-firm",
+        False,
+        facts(meds=("anticoagulant",)),
+        act("massage-swedish", "cervical", pressure="moderate"),
+        "moderate",
+    ),
+    Case(
+        "massage-anticoagulant-firm",
+        False,
+        facts(meds=("antiplatelet",)),
+        act("massage-swedish", "cervical", pressure="deep"),
+        "no bleeding risk named",
+    ),
+    Case(
+        "massage-anticoagulant-firm",
+        False,
+        facts(meds=("anticoagulant",)),
+        act("chiro-mobilization", "lumbar", pressure="firm"),
+        "not a massage",
+    ),
     Case("massage-antiplatelet-deep", True, facts(meds=("antiplatelet",)), DEEP_LUMBAR),
     Case("massage-antiplatelet-deep", False, facts(meds=("antiplatelet",)), SWEDISH_NECK),
     Case("massage-cancer-deep", True, facts(factors=(fac("cancer"),)), DEEP_LUMBAR),
@@ -604,9 +675,38 @@ def test_it_finds_nothing_for_swedish_massage_of_the_neck_without_risks():
 
 
 def test_it_only_cautions_light_massage_with_an_anticoagulant():
-    findings = check(facts(meds=("anticoagulant",)), [SWEDISH_NECK])
+    findings = check(facts(meds=("anticoagulant",)), [act("massage-swedish", "cervical", pressure="light")])
     assert [(f.severity, f.rule) for f in findings] == [("precaution", "massage-anticoagulant-light")]
     assert "Light pressure" in findings[0].message
+
+
+@pytest.mark.parametrize("pressure", ["firm", "deep", ""])
+def test_it_contraindicates_swedish_massage_at_firm_unknown_or_deep_pressure_with_warfarin(pressure):
+    findings = check(facts(meds=("anticoagulant",)), [act("massage-swedish", "lumbar", pressure=pressure)])
+    assert ("contraindicated", "massage-anticoagulant-firm") in [(f.severity, f.rule) for f in findings]
+    assert "NCCIH" in findings[0].source
+
+
+def test_it_checks_each_activity_at_its_own_pressure():
+    findings = check(
+        facts(meds=("anticoagulant",)),
+        [
+            act("massage-swedish", "cervical", pressure="light"),
+            act("massage-swedish", "lumbar", pressure="deep"),
+        ],
+    )
+    assert {(f.rule, f.body_site) for f in findings if f.severity == "contraindicated"} == {
+        ("massage-anticoagulant-firm", "")
+    }
+    # One finding per rule, technique and site: the whole-body finding of the deep activity stands.
+    assert [f.severity for f in findings][0] == "contraindicated"
+
+
+def test_it_names_an_unknown_pressure():
+    with pytest.raises(UnknownCodes) as caught:
+        check(facts(), [act("massage-swedish", "lumbar", pressure="crushing")])
+    assert caught.value.pressures == ["crushing"]
+    assert caught.value.errors[0][0] == "activities.0.pressure"
 
 
 def test_it_keeps_a_local_contraindication_to_the_area_and_its_neighbours():

@@ -12,7 +12,7 @@ from tandem.safety.models import SafetyOverride
 from tandem.safety.services import can_override, overrides_for_patient, safety_gate
 
 DEEP_LUMBAR = PlannedActivity("massage-deep-tissue", ("lumbar",))
-SWEDISH_NECK = PlannedActivity("massage-swedish", ("cervical",))
+SWEDISH_NECK = PlannedActivity("massage-swedish", ("cervical",), "light")
 
 
 def test_it_blocks_a_contraindicated_technique_even_with_a_reason(alice, patient):

@@ -63,12 +63,27 @@ def test_it_accepts_a_valid_document():
         ({"message": ""}, "no message"),
         ({"source": ""}, "no source"),
         ({"colour": "red"}, "unknown key 'colour'"),
+        ({"min_pressure": "hard"}, "unknown pressure 'hard' in `min_pressure`"),
+        ({"max_pressure": 3}, "unknown pressure '3' in `max_pressure`"),
+        ({"min_pressure": "deep", "max_pressure": "light"}, "`min_pressure` is firmer than `max_pressure`"),
     ],
 )
 def test_it_refuses_a_bad_rule_naming_its_id(changes, named):
     with pytest.raises(RuleError) as caught:
         parse_rules(_with(**changes))
     assert f"rule test-rule: {named}" in str(caught.value)
+
+
+def test_it_loads_a_pressure_criterion():
+    [rule] = parse_rules(_with(min_pressure="firm")).rules
+    assert rule.min_pressure == "firm" and rule.max_pressure == ""
+    assert [rule.applies_at(p) for p in ("", "light", "moderate", "firm", "deep")] == [
+        True,
+        False,
+        False,
+        True,
+        True,
+    ]
 
 
 def test_it_refuses_duplicate_ids_and_unknown_group_members(tmp_path):

@@ -73,7 +73,7 @@ def test_it_reads_the_facts_from_the_stored_record(alice, patient):
 
 def test_it_uses_only_the_latest_screening(alice, patient):
     screening_record(actor=alice, patient=patient, data={"factors": [{"factor": "fever"}]})
-    assert safety_check(patient=patient, activities=[PlannedActivity("massage-swedish", ("head",))])[
+    assert safety_check(patient=patient, activities=[PlannedActivity("massage-swedish", ("head",), "light")])[
         0
     ].rule == ("massage-fever")
     screening_record(actor=alice, patient=patient, data={})

@@ -99,10 +99,25 @@ def test_it_audits_reading_a_screening(alice, maya, patient, client_for):
 # The live findings fragment -----------------------------------------------------------------------------
 
 
-def _fragment(client, patient_id: int, technique: str, sites: list[str]) -> object:
-    return client.post(
-        "/safety/check-fragment", {"patient": patient_id, "technique": technique, "body_sites": sites}
-    )
+def _fragment(client, patient_id: int, technique: str, sites: list[str], pressure: str = "light") -> object:
+    data = {"patient": patient_id, "technique": technique, "body_sites": sites}
+    if pressure:
+        data["pressure"] = pressure
+    return client.post("/safety/check-fragment", data)
+
+
+def test_it_checks_the_pressure_in_the_fragment(alice, patient, client_for):
+    client = client_for(alice)
+    light = _fragment(client, patient.pk, "massage-swedish", ["cervical"]).content.decode()
+    assert "badge-precaution" in light and "badge-contraindicated" not in light
+    firm = client.post(
+        "/safety/check-fragment",
+        {"patient": patient.pk, "technique": "massage-swedish", "massage_pressure": "firm"},
+    ).content.decode()
+    assert "badge-contraindicated" in firm
+    unstated = _fragment(client, patient.pk, "massage-swedish", ["cervical"], pressure="").content.decode()
+    assert "badge-contraindicated" in unstated
+    assert "crushing" in _fragment(client, patient.pk, "massage-swedish", [], "crushing").content.decode()
 
 
 def test_it_renders_live_findings_with_severity_badges(maya, patient, client_for):
@@ -122,7 +137,7 @@ def test_it_marks_a_precaution_already_overridden(alice, patient, client_for):
     safety_gate(
         actor=alice,
         patient=patient,
-        activities=[PlannedActivity("massage-swedish", ("cervical",))],
+        activities=[PlannedActivity("massage-swedish", ("cervical",), "light")],
         override_reason="INR stable",
         subject="referral:1",
     )
@@ -172,7 +187,7 @@ def test_it_renders_the_chart_panel_with_screening_and_overrides(alice, ben, pat
     safety_gate(
         actor=alice,
         patient=patient,
-        activities=[PlannedActivity("massage-swedish", ("cervical",))],
+        activities=[PlannedActivity("massage-swedish", ("cervical",), "light")],
         override_reason="INR stable at 2.1",
         subject="careplan-activity:3",
     )

@@ -15,8 +15,11 @@ from tandem.safety.services import overrides_for_patient, safety_check, safety_g
 
 
 def planned(activity: Activity) -> list[PlannedActivity]:
-    """Each technique of the activity at all of its body sites."""
-    return [PlannedActivity(code, tuple(activity.body_sites)) for code in activity.techniques]
+    """Each technique of the activity at all of its body sites, at the massage pressure ("" when none)."""
+    return [
+        PlannedActivity(code, tuple(activity.body_sites), activity.massage_pressure or "")
+        for code in activity.techniques
+    ]
 
 
 def gate_activity(*, actor: User, activity: Activity, override_reason: str) -> list[Finding]:

@@ -30,7 +30,9 @@ def _user(request: HttpRequest) -> User:
 def safety_check(request: HttpRequest, payload: CheckIn) -> dict[str, Any]:
     """Findings for planned activities, from the patient's stored conditions, medications and screening."""
     patient = access_patient(_user(request), payload.patient)
-    activities = [PlannedActivity(a.technique, tuple(a.body_sites)) for a in payload.activities]
+    activities = [
+        PlannedActivity(a.technique, tuple(a.body_sites), a.pressure or "") for a in payload.activities
+    ]
     try:
         findings = services.safety_check(patient=patient, activities=activities)
     except UnknownCodes as exc:
@@ -40,7 +42,10 @@ def safety_check(request: HttpRequest, payload: CheckIn) -> dict[str, Any]:
         object_type="SafetyCheck",
         object_id=patient.pk,
         patient_id=patient.pk,
-        detail=", ".join(f"{a.technique}@{'+'.join(a.body_sites) or '*'}" for a in activities)[:500],
+        detail=", ".join(
+            f"{a.technique}@{'+'.join(a.body_sites) or '*'}" + (f"/{a.pressure}" if a.pressure else "")
+            for a in activities
+        )[:500],
     )
     return {"findings": [finding.as_dict() for finding in findings]}
 

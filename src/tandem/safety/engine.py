@@ -11,6 +11,10 @@ its `and_when` criteria match too. Its scope decides where it applies:
   engine cannot tell where the problem is and applies the rule to every site of the activity: safe by default.
 
 An activity without body sites gets whole-body findings from local rules too, for the same reason.
+
+A rule may also carry a pressure criterion, `min_pressure` and/or `max_pressure` (one of PRESSURES): it then
+applies only to activities planned at that pressure or firmer (`min_pressure`) / gentler (`max_pressure`).
+An activity whose pressure is not stated ("") may be done at any pressure, so every such rule applies to it.
 """
 
 from __future__ import annotations
@@ -32,6 +36,9 @@ SEVERITIES: tuple[str, ...] = ("contraindicated", "precaution", "info")
 SEVERITY_RANK: dict[str, int] = {name: rank for rank, name in enumerate(SEVERITIES)}
 SCOPES: tuple[str, ...] = ("general", "local")
 MEDICATION_FLAGS: tuple[str, ...] = ("anticoagulant", "antiplatelet", "corticosteroid", "bisphosphonate")
+# Massage pressure, gentlest first ("" on an activity: not stated, so unknown).
+PRESSURES: tuple[str, ...] = ("light", "moderate", "firm", "deep")
+PRESSURE_RANK: dict[str, int] = {name: rank for rank, name in enumerate(PRESSURES)}
 # FHIR condition-clinical codes of a problem the patient has now.
 ACTIVE_CLINICAL_STATUSES: frozenset[str] = frozenset({"active", "recurrence", "relapse"})
 DEFAULT_RULES_PATH = Path(__file__).with_name("rules.yaml")
@@ -42,10 +49,12 @@ DEFAULT_RULES_PATH = Path(__file__).with_name("rules.yaml")
 
 @dataclass(frozen=True)
 class PlannedActivity:
-    """One technique planned on some body sites (vocabulary codes)."""
+    """One technique planned on some body sites (vocabulary codes), at a pressure (one of PRESSURES, or ""
+    when it is not stated: then every pressure-dependent rule applies, for safety)."""
 
     technique: str
     body_sites: tuple[str, ...]
+    pressure: str = ""
 
 
 @dataclass(frozen=True)
@@ -105,16 +114,23 @@ class UnknownCodes(ValueError):
     """
 
     def __init__(
-        self, techniques: list[str], body_sites: list[str], errors: list[tuple[str, str]] | None = None
+        self,
+        techniques: list[str],
+        body_sites: list[str],
+        errors: list[tuple[str, str]] | None = None,
+        pressures: list[str] | None = None,
     ) -> None:
         self.techniques = techniques
         self.body_sites = body_sites
+        self.pressures = pressures or []
         self.errors = errors or []
         parts = []
         if techniques:
             parts.append("unknown technique(s): " + ", ".join(techniques))
         if body_sites:
             parts.append("unknown body site(s): " + ", ".join(body_sites))
+        if self.pressures:
+            parts.append("unknown pressure(s): " + ", ".join(self.pressures))
         super().__init__("; ".join(parts))
 
 
@@ -163,6 +179,17 @@ class Rule:
     and_when: Criteria | None = None
     sites: frozenset[str] = frozenset()  # empty: every site
     technique_spec: tuple[str, ...] = ()  # as written in the YAML (group names kept), for display
+    min_pressure: str = ""  # applies only at this pressure or firmer ("" = any pressure)
+    max_pressure: str = ""  # applies only at this pressure or gentler ("" = any pressure)
+
+    def applies_at(self, pressure: str) -> bool:
+        """Whether the rule speaks about an activity at `pressure` ("" = not stated: always, for safety)."""
+        if not pressure:
+            return True
+        rank = PRESSURE_RANK[pressure]
+        if self.min_pressure and rank < PRESSURE_RANK[self.min_pressure]:
+            return False
+        return not (self.max_pressure and rank > PRESSURE_RANK[self.max_pressure])
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -172,6 +199,8 @@ class Rule:
             "technique_groups": list(self.technique_spec),
             "scope": self.scope,
             "sites": sorted(self.sites),
+            "min_pressure": self.min_pressure,
+            "max_pressure": self.max_pressure,
             "when": self.when.as_dict(),
             "and_when": self.and_when.as_dict() if self.and_when else None,
             "message": self.message,
@@ -304,7 +333,19 @@ class _Loader:
         if rule_id in seen:
             self.problems.append(f"rule {rule_id}: the id is used twice")
         seen.add(rule_id)
-        known = {"id", "severity", "techniques", "sites", "scope", "when", "and_when", "message", "source"}
+        known = {
+            "id",
+            "severity",
+            "techniques",
+            "sites",
+            "scope",
+            "when",
+            "and_when",
+            "message",
+            "source",
+            "min_pressure",
+            "max_pressure",
+        }
         for unknown in sorted(set(raw) - known):
             self.problems.append(f"rule {rule_id}: unknown key '{unknown}'")
         severity = raw.get("severity")
@@ -323,6 +364,23 @@ class _Loader:
         sites = self._expand(raw.get("sites", []), rule_id, self.site_groups, BODY_SITE_CODES, "body site")
         when = self._criteria(raw.get("when"), rule_id, "when")
         and_when = self._criteria(raw["and_when"], rule_id, "and_when") if "and_when" in raw else None
+        pressures: dict[str, str] = {}
+        for key in ("min_pressure", "max_pressure"):
+            value = raw.get(key)
+            if value is None:
+                continue
+            if value not in PRESSURES:
+                self.problems.append(
+                    f"rule {rule_id}: unknown pressure '{value}' in `{key}` (use {', '.join(PRESSURES)})"
+                )
+            else:
+                pressures[key] = value
+        if (
+            "min_pressure" in pressures
+            and "max_pressure" in pressures
+            and PRESSURE_RANK[pressures["min_pressure"]] > PRESSURE_RANK[pressures["max_pressure"]]
+        ):
+            self.problems.append(f"rule {rule_id}: `min_pressure` is firmer than `max_pressure`")
         message = str(raw.get("message") or "").strip()
         if not message:
             self.problems.append(f"rule {rule_id}: no message")
@@ -341,6 +399,8 @@ class _Loader:
             message=message,
             source=source,
             technique_spec=tuple(str(t) for t in raw.get("techniques") or [] if isinstance(t, str)),
+            min_pressure=pressures.get("min_pressure", ""),
+            max_pressure=pressures.get("max_pressure", ""),
         )
 
 
@@ -437,9 +497,10 @@ def _sites_for(rule: Rule, activity: PlannedActivity, affected: frozenset[str] |
 
 
 def validate_activities(activities: Sequence[PlannedActivity]) -> None:
-    """UnknownCodes naming every technique or body site that is not in the vocabulary."""
+    """UnknownCodes naming every technique, body site or pressure that is not in the vocabulary."""
     techniques: list[str] = []
     sites: list[str] = []
+    pressures: list[str] = []
     errors: list[tuple[str, str]] = []
     for index, activity in enumerate(activities):
         if activity.technique not in TECHNIQUE_CODES:
@@ -449,8 +510,21 @@ def validate_activities(activities: Sequence[PlannedActivity]) -> None:
             if site not in BODY_SITE_CODES:
                 sites.append(site)
                 errors.append((f"activities.{index}.body_sites.{position}", f"Unknown body site: {site!r}."))
+        if activity.pressure and activity.pressure not in PRESSURES:
+            pressures.append(activity.pressure)
+            errors.append(
+                (
+                    f"activities.{index}.pressure",
+                    f"Unknown pressure: {activity.pressure!r} (use one of {', '.join(PRESSURES)} or none).",
+                )
+            )
     if errors:
-        raise UnknownCodes(list(dict.fromkeys(techniques)), list(dict.fromkeys(sites)), errors)
+        raise UnknownCodes(
+            list(dict.fromkeys(techniques)),
+            list(dict.fromkeys(sites)),
+            errors,
+            list(dict.fromkeys(pressures)),
+        )
 
 
 def _message(rule: Rule, causes: Sequence[_Cause]) -> str:
@@ -475,7 +549,7 @@ def check(
         affected = _affected(causes) if rule.scope == "local" else None
         message = _message(rule, causes + also)
         for activity in activities:
-            if activity.technique not in rule.techniques:
+            if activity.technique not in rule.techniques or not rule.applies_at(activity.pressure):
                 continue
             for site in _sites_for(rule, activity, affected):
                 key = (rule.id, activity.technique, site)

@@ -11,6 +11,9 @@ from ninja import Field, Schema
 class ActivityIn(Schema):
     technique: str
     body_sites: list[str] = []
+    # light | moderate | firm | deep, or "" (not stated: every pressure-dependent rule applies). Checked by
+    # the engine so an unknown value answers 422 naming it.
+    pressure: str = ""
 
 
 class CheckIn(Schema):

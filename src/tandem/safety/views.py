@@ -87,17 +87,23 @@ def screening_detail(request: HttpRequest, screening_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def safety_check_fragment(request: HttpRequest) -> HttpResponse:
-    """Live findings for one technique on some body sites (form fields patient, technique, body_sites)."""
+    """Live findings for one technique on some body sites (form fields patient, technique, body_sites and
+    optionally pressure or massage_pressure; no pressure means not stated)."""
     user = _user(request)
     patient = access_patient(user, request.POST.get("patient", ""))
     technique = request.POST.get("technique", "").strip()
     sites = tuple(site for site in request.POST.getlist("body_sites") if site)
+    pressure = (request.POST.get("pressure") or request.POST.get("massage_pressure") or "").strip()
     context: dict[str, Any] = {"patient": patient, "technique": technique, "rows": [], "error": ""}
     if technique:
         try:
-            findings = services.safety_check(patient=patient, activities=[PlannedActivity(technique, sites)])
+            findings = services.safety_check(
+                patient=patient, activities=[PlannedActivity(technique, sites, pressure)]
+            )
         except UnknownCodes as exc:
-            context["error"] = "Unknown code: " + ", ".join(exc.techniques + exc.body_sites) + "."
+            context["error"] = (
+                "Unknown code: " + ", ".join(exc.techniques + exc.body_sites + exc.pressures) + "."
+            )
         else:
             context["rows"] = finding_rows(findings, patient)
             audit_read(
@@ -105,6 +111,6 @@ def safety_check_fragment(request: HttpRequest) -> HttpResponse:
                 object_type="SafetyCheck",
                 object_id=patient.pk,
                 patient_id=patient.pk,
-                detail=f"{technique}@{'+'.join(sites) or '*'}",
+                detail=f"{technique}@{'+'.join(sites) or '*'}" + (f"/{pressure}" if pressure else ""),
             )
     return render(request, "safety/_findings.html", context)
