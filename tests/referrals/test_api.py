@@ -162,3 +162,38 @@ def test_it_keeps_the_contacts(alice, admin, dana, outsider, client_for):
     assert client_for(alice).delete(f"/api/v1/contacts/{contact_id}").status_code == 204
     assert ExternalProvider.objects.get(pk=contact_id).active is False
     assert client_for(alice).get("/api/v1/contacts").json() == []
+
+
+BIG = 10**30
+
+
+def test_it_answers_ids_out_of_range_with_the_field_at_fault(
+    alice, maya, patient, contact, make_order, client_for
+):
+    url = f"/api/v1/patients/{patient.pk}/referrals"
+    order = massage_order_data(recipient_discipline="", recipient_practitioner=maya.practitioner.pk)
+    for field, body in (
+        ("conditions", {**order, "conditions": [BIG]}),
+        ("conditions", {**order, "conditions": [0]}),
+        ("recipient_practitioner", {**order, "recipient_practitioner": BIG}),
+        ("supervising_practitioner", {**order, "supervising_practitioner": BIG}),
+        ("recipient_contact", {"kind": "external-out", "reason": "MRI?", "recipient_contact": BIG}),
+        ("requester_contact", {"kind": "external-in", "reason": "LBP", "requester_contact": BIG}),
+    ):
+        response = _post(client_for(alice), url, {**body, "override_reason": OVERRIDE})
+        assert response.status_code == 422, (field, response.content)
+        assert field in {e["field"] for e in response.json()["errors"]}, (field, response.json())
+    draft = make_order()
+    response = _patch(client_for(alice), f"/api/v1/referrals/{draft.pk}", {"conditions": [BIG]})
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "conditions"
+    assert not Referral.objects.exclude(pk=draft.pk).exists()
+
+
+def test_it_refuses_to_empty_the_priority_of_a_draft(alice, make_order, client_for):
+    draft = make_order(priority="urgent")
+    response = _patch(client_for(alice), f"/api/v1/referrals/{draft.pk}", {"priority": None})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "priority"
+    assert Referral.objects.get(pk=draft.pk).priority == "urgent"
+    changed = _patch(client_for(alice), f"/api/v1/referrals/{draft.pk}", {"priority": "stat"})
+    assert changed.status_code == 200 and changed.json()["priority"] == "stat"

@@ -54,6 +54,9 @@ def test_it_writes_stores_and_serves_the_letter(alice, maya, order, client_for):
     ):
         assert expected in text, expected
     assert "Riverside Spine & Wellness" in text
+    words = " ".join(text.split())
+    assert "Thank you for referring Robert Hale to me." in words
+    assert "the care I provided and what I recommend next" in words
 
     api = client_for(alice).get(f"/api/v1/referrals/{order.pk}/letter")
     assert api.status_code == 200 and api["Content-Type"] == "application/pdf"
@@ -83,6 +86,7 @@ def test_it_writes_to_the_external_provider_who_referred(alice, contact, patient
     services.referral_complete(actor=alice, referral=referral, report="Eight visits of flexion-distraction.")
     text = _text(bytes(referral.letter.pdf))
     assert "Dear Dr Hannah Cole" in text and "Hawthorne Family Medicine" in text
+    assert "Thank you for referring Robert Hale to Riverside Spine & Wellness." in " ".join(text.split())
     assert "Alice Moreau, DC" in text
 
 

@@ -126,3 +126,21 @@ def test_it_scales_the_bars_to_the_longest_time():
     assert format_hours(None) == "—" and format_hours(50) == "2.1 d" and format_hours(0.5) == "30 min"
     quick = bar_chart([("A", 0.25, 1.5)])
     assert [bar.text for bar in quick.bars] == ["15 min", "90 min"]
+
+
+def test_it_answers_periods_beyond_the_calendar_without_failing(alice, client_for):
+    client = client_for(alice)
+    for query, field in (
+        ("start=2026-01-01&end=9999-12-31", "end"),
+        ("end=9999-12-31", "end"),
+        ("start=0001-01-01&end=2026-01-01", "start"),
+        ("end=0001-01-01", "end"),
+    ):
+        api = client.get(f"/api/v1/referrals/turnaround?{query}")
+        assert api.status_code == 422, query
+        assert api.json()["errors"][0]["field"] == field
+        page = client.get(f"/referrals/turnaround?{query}")
+        assert page.status_code == 200, query
+        assert "the period was cut to fit" in page.content.decode()
+    page = client.get("/referrals/turnaround?start=0001-01-01&end=9999-12-31").content.decode()
+    assert "2000-01-01" in page and "2099-12-31" in page

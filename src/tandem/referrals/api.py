@@ -29,6 +29,8 @@ from tandem.referrals.schemas import (
 )
 from tandem.referrals.selectors import (
     BOXES,
+    TURNAROUND_EARLIEST,
+    TURNAROUND_LATEST,
     audit_listed,
     contact_list_for_user,
     referral_list_for_inbox,
@@ -86,8 +88,13 @@ def referral_turnaround_report(
     user = _user(request)
     if not (user.is_clinician or user.is_clinic_admin):
         raise Http404
+    for name, day in (("start", start), ("end", end)):
+        if day is not None and not TURNAROUND_EARLIEST <= day <= TURNAROUND_LATEST:
+            raise ValidationError(
+                {name: f"Choose a date from {TURNAROUND_EARLIEST:%Y-%m-%d} to {TURNAROUND_LATEST:%Y-%m-%d}."}
+            )
     end = end or timezone.localdate()
-    start = start or end - datetime.timedelta(days=90)
+    start = start or max(end - datetime.timedelta(days=90), TURNAROUND_EARLIEST)
     if start > end:
         raise ValidationError({"start": "The period starts after it ends."})
     report = referral_turnaround(user, start=start, end=end)

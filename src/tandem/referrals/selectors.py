@@ -21,6 +21,9 @@ BOXES: dict[str, str] = {
     "overdue": "Overdue",
 }
 INBOX_LIMIT = 200
+# The turnaround report's periods stay within these dates (beyond them date arithmetic overflows).
+TURNAROUND_EARLIEST = datetime.date(2000, 1, 1)
+TURNAROUND_LATEST = datetime.date(2099, 12, 31)
 
 _RELATED = (
     "patient",
@@ -121,6 +124,10 @@ def contact_list_for_user(user: User, *, include_inactive: bool = False) -> Quer
     return contacts.order_by("-active", "name", "pk")
 
 
+def clamp_turnaround_date(day: datetime.date) -> datetime.date:
+    return min(max(day, TURNAROUND_EARLIEST), TURNAROUND_LATEST)
+
+
 @dataclass
 class TurnaroundReport:
     start: datetime.date
@@ -134,6 +141,8 @@ def referral_turnaround(user: User, *, start: datetime.date, end: datetime.date)
     Times come from the workflow events: sent → accepted, and accepted → scheduled (the first visit, until
     the scheduling app records real visits). Clinic-level numbers, no patient data.
     """
+    start = clamp_turnaround_date(start)
+    end = clamp_turnaround_date(end)
     if user.organization_id is None or not (user.is_clinician or user.is_clinic_admin):
         return TurnaroundReport(start, end, [])
     tz = timezone.get_current_timezone()

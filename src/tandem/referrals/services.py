@@ -81,6 +81,14 @@ MASSAGE_FIELDS = (
     "supervising_practitioner",
 )
 TEXT_FIELDS = ("reason", "precautions", "goals", "findings")
+# A change may not empty these: the message says what to send instead.
+NOT_EMPTY_FIELDS: dict[str, str] = {
+    "kind": "The kind of a referral cannot be emptied.",
+    "priority": f"Priority cannot be emptied; give one of: {', '.join(ReferralPriority.values)}.",
+    "reason": "Say why the patient is referred.",
+}
+# Database ids are positive 64-bit integers; anything else names nothing (and must not reach the database).
+MAX_ID = 2**63 - 1
 
 
 # Contacts -----------------------------------------------------------------------------------------
@@ -138,14 +146,24 @@ def contact_update(*, actor: User, contact: ExternalProvider, data: Mapping[str,
 # Referral content ---------------------------------------------------------------------------------
 
 
+def _id(value: object) -> int | None:
+    """A database id from an int or its text; None when it is not one (bad text, zero, out of range)."""
+    if isinstance(value, bool):
+        return None
+    try:
+        pk = int(str(value).strip())
+    except ValueError:
+        return None
+    return pk if 1 <= pk <= MAX_ID else None
+
+
 def _practitioner(organization_id: int, value: object) -> Practitioner | None:
     if value in (None, ""):
         return None
     if isinstance(value, Practitioner):
         value = value.pk
-    try:
-        pk = int(str(value))
-    except ValueError:
+    pk = _id(value)
+    if pk is None:
         return None
     return (
         Practitioner.objects.select_related("user")
@@ -159,9 +177,8 @@ def _contact(organization_id: int, value: object) -> ExternalProvider | None:
         return None
     if isinstance(value, ExternalProvider):
         value = value.pk
-    try:
-        pk = int(str(value))
-    except ValueError:
+    pk = _id(value)
+    if pk is None:
         return None
     return ExternalProvider.objects.filter(pk=pk, organization_id=organization_id, active=True).first()
 
@@ -276,11 +293,15 @@ def _fill(referral: Referral, actor: User, data: Mapping[str, Any]) -> list[Cond
 
     condition_ids = data.get("conditions") or []
     conditions: list[Condition] = []
-    try:
-        wanted = {int(str(getattr(c, "pk", c))) for c in condition_ids}
-    except (TypeError, ValueError):
+    if isinstance(condition_ids, str | int):
+        condition_ids = [condition_ids]
+    if not isinstance(condition_ids, list | tuple | set):
+        condition_ids = [None]
+    ids = [_id(getattr(c, "pk", c)) for c in condition_ids]
+    wanted = {pk for pk in ids if pk is not None}
+    if None in ids:
         wanted = set()
-        errors["conditions"] = "Conditions are given by their ids."
+        errors["conditions"] = "Conditions are given by the ids of this patient's problem list."
     if wanted:
         conditions = list(Condition.objects.filter(patient_id=referral.patient_id, pk__in=wanted))
         if len(conditions) != len(wanted):
@@ -297,7 +318,7 @@ def _fill(referral: Referral, actor: User, data: Mapping[str, Any]) -> list[Cond
         "supervising_practitioner": None,
     }
     if kind == ReferralKind.MASSAGE_ORDER:
-        massage.update(_massage_order(org, data, text, requester, errors))
+        massage.update(_massage_order(org, referral.patient_id, data, text, requester, errors))
 
     if errors:
         raise ValidationError(errors)
@@ -317,7 +338,12 @@ def _fill(referral: Referral, actor: User, data: Mapping[str, Any]) -> list[Cond
 
 
 def _massage_order(
-    org: int, data: Mapping[str, Any], text: dict[str, str], requester: Practitioner | None, errors: dict
+    org: int,
+    patient_id: int,
+    data: Mapping[str, Any],
+    text: dict[str, str],
+    requester: Practitioner | None,
+    errors: dict,
 ) -> dict[str, Any]:
     techniques = _codes(data.get("techniques"))
     body_sites = _codes(data.get("body_sites"))
@@ -357,6 +383,11 @@ def _massage_order(
         errors["supervising_practitioner"] = (
             "The supervising clinician is a chiropractor or physical therapist."
         )
+    elif not _supervises(supervising, requester, patient_id):
+        errors["supervising_practitioner"] = (
+            "The supervising clinician is you or a chiropractor or physical therapist on the patient's "
+            "care team."
+        )
     return {
         "techniques": list(dict.fromkeys(techniques)),
         "body_sites": list(dict.fromkeys(body_sites)),
@@ -366,6 +397,17 @@ def _massage_order(
         "supervising_practitioner": supervising,
         **counts,
     }
+
+
+def _supervises(supervising: Practitioner, requester: Practitioner | None, patient_id: int) -> bool:
+    """The referring clinician, or a colleague on the patient's active care team, may supervise the order."""
+    if requester is not None and supervising.pk == requester.pk:
+        return True
+    return (
+        CareTeamMember.objects.active_on(timezone.localdate())
+        .filter(patient_id=patient_id, practitioner=supervising)
+        .exists()
+    )
 
 
 # Safety -------------------------------------------------------------------------------------------
@@ -386,11 +428,34 @@ def _finding_as_dict(finding: Any) -> dict[str, Any]:
     }
 
 
-def _safety_check(*, actor: User, referral: Referral, override_reason: str) -> None:
-    """Run the massage order's techniques and regions through the safety gate (DESIGN.md invariant 5).
+def is_supervisor(actor: User, referral: Referral) -> bool:
+    """Whether `actor` is the massage order's supervising clinician."""
+    return (
+        actor.is_clinician
+        and referral.supervising_practitioner_id is not None
+        and referral.supervising_practitioner_id == actor.practitioner.pk
+    )
 
-    The gate raises ValidationError({"safety": [...]}) when a contraindication blocks the order and no
-    supervising clinician's override reason is given; otherwise its findings are kept for the page.
+
+def _check_override_author(actor: User, referral: Referral, override_reason: str) -> None:
+    """Only the order's supervising clinician may give a reason to proceed past a precaution (as on a plan
+    of care, where only the plan's supervisor may)."""
+    if not override_reason.strip() or is_supervisor(actor, referral):
+        return
+    supervisor = referral.supervising_practitioner
+    who = f" ({supervisor.display_name})" if supervisor is not None else ""
+    raise ValidationError(
+        {"override_reason": f"Only the order's supervising clinician{who} may override a precaution."}
+    )
+
+
+def _safety_check(*, actor: User, referral: Referral, override_reason: str) -> None:
+    """Run the massage order's techniques, regions and pressure limit through the safety gate against the
+    patient's record as it is now (DESIGN.md invariant 5).
+
+    The gate raises ValidationError({"safety": [...]}) when a contraindication blocks the order, or when a
+    precaution has no override on record for this referral and the supervising clinician gives no reason;
+    otherwise the findings are kept on the referral for its page.
     """
     if referral.kind != ReferralKind.MASSAGE_ORDER:
         referral.safety_findings = []
@@ -398,7 +463,11 @@ def _safety_check(*, actor: User, referral: Referral, override_reason: str) -> N
     from tandem.safety.engine import PlannedActivity
     from tandem.safety.services import safety_gate
 
-    activities = [PlannedActivity(technique, tuple(referral.body_sites)) for technique in referral.techniques]
+    _check_override_author(actor, referral, override_reason)
+    activities = [
+        PlannedActivity(technique, tuple(referral.body_sites), pressure=referral.pressure_limit)
+        for technique in referral.techniques
+    ]
     findings = safety_gate(
         actor=actor,
         patient=referral.patient,
@@ -409,6 +478,29 @@ def _safety_check(*, actor: User, referral: Referral, override_reason: str) -> N
     referral.safety_findings = [_finding_as_dict(f) for f in findings or []]
     if override_reason.strip():
         referral.safety_override_reason = override_reason.strip()
+
+
+def _recheck(*, actor: User, referral: Referral, action: str) -> None:
+    """Before a step that commits to carrying out a massage order (accept, schedule, start), check it again
+    against the patient's current record: a problem or medication recorded since it was sent may make it
+    unsafe. Nobody overrides here; a precaution passes only with an override given for this referral."""
+    if referral.kind != ReferralKind.MASSAGE_ORDER:
+        return
+    try:
+        _safety_check(actor=actor, referral=referral, override_reason="")
+    except ValidationError as exc:
+        problems = exc.message_dict.get("safety", [])
+        supervisor = referral.supervising_practitioner
+        who = supervisor.display_name if supervisor is not None else "the supervising clinician"
+        raise ValidationError(
+            {
+                "safety": [
+                    *problems,
+                    f"The patient's record has changed since this order was written, so it cannot be "
+                    f"{BY_ACTION[action].done} as it stands. Decline it or ask {who} to review it.",
+                ]
+            }
+        ) from None
 
 
 # Lifecycle ----------------------------------------------------------------------------------------
@@ -464,12 +556,16 @@ def referral_create(
 def referral_update(
     *, actor: User, referral: Referral, data: Mapping[str, Any], override_reason: str = ""
 ) -> Referral:
-    """Change a draft (its author only). Changed techniques or regions go through the safety gate again."""
+    """Change a draft (its author only). Changed techniques, regions or pressure limit go through the safety
+    gate again."""
     referral = Referral.objects.select_for_update().get(pk=referral.pk)
     if referral.status != ReferralStatus.DRAFT:
         raise ValidationError({"status": "Only a draft can be edited; this referral has been sent."})
     if not may_act(actor, referral, "send"):
         raise ValidationError({"actor": "Only the author of a draft can edit it."})
+    emptied = [name for name in NOT_EMPTY_FIELDS if name in data and data[name] in (None, "")]
+    if emptied:
+        raise ValidationError({name: NOT_EMPTY_FIELDS[name] for name in emptied})
     before = _current(referral)
     merged = {**before, **data}
     merged["kind"] = referral.kind if "kind" not in data else data["kind"]
@@ -480,7 +576,7 @@ def referral_update(
     changed = [name for name in after if after[name] != before[name]]
     referral.save()
     referral.conditions.set(conditions)
-    if {"techniques", "body_sites", "kind"} & set(changed) or override_reason.strip():
+    if {"techniques", "body_sites", "pressure_limit", "kind"} & set(changed) or override_reason.strip():
         _safety_check(actor=actor, referral=referral, override_reason=override_reason)
         referral.save(update_fields=["safety_findings", "safety_override_reason"])
     _audit(referral, actor=actor, action=AuditAction.UPDATE, detail="changed: " + ", ".join(changed))
@@ -541,6 +637,7 @@ def referral_accept(*, actor: User, referral: Referral, note: str = "") -> Refer
     the recipient joins the patient's care team, if not on it already.
     """
     referral, from_status, now = _transition(actor=actor, referral=referral, action="accept")
+    _recheck(actor=actor, referral=referral, action="accept")
     referral.accepted_at = now
     referral.scheduling_due_at = now + SCHEDULING_TIME
     if referral.recipient_practitioner_id is None and referral.recipient_discipline:
@@ -583,6 +680,7 @@ def referral_decline(*, actor: User, referral: Referral, reason: str) -> Referra
 def referral_schedule(*, actor: User, referral: Referral, note: str = "") -> Referral:
     """The first visit is booked (until scheduling lands this is the recipient's word for it)."""
     referral, from_status, now = _transition(actor=actor, referral=referral, action="schedule")
+    _recheck(actor=actor, referral=referral, action="schedule")
     referral.scheduled_at = now
     return _finish(
         referral, actor=actor, from_status=from_status, note=note.strip(), at=now, action="schedule"
@@ -592,6 +690,7 @@ def referral_schedule(*, actor: User, referral: Referral, note: str = "") -> Ref
 @transaction.atomic
 def referral_start(*, actor: User, referral: Referral, note: str = "") -> Referral:
     referral, from_status, now = _transition(actor=actor, referral=referral, action="start")
+    _recheck(actor=actor, referral=referral, action="start")
     referral.started_at = now
     return _finish(referral, actor=actor, from_status=from_status, note=note.strip(), at=now, action="start")
 

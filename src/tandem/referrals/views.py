@@ -25,7 +25,10 @@ from tandem.referrals.models import Referral, ReferralStatus
 from tandem.referrals.selectors import (
     BOXES,
     INBOX_LIMIT,
+    TURNAROUND_EARLIEST,
+    TURNAROUND_LATEST,
     audit_listed,
+    clamp_turnaround_date,
     contact_list_for_user,
     inbox_counts,
     referral_events,
@@ -220,23 +223,29 @@ def referral_letter(request: HttpRequest, referral_id: int) -> HttpResponse:
 
 
 def _period(request: HttpRequest) -> tuple[datetime.date, datetime.date, str]:
+    """The report's period from ?start=&end= (the last 90 days by default), and what was wrong with it."""
     today = timezone.localdate()
     try:
         end = datetime.date.fromisoformat(request.GET.get("end", "")) if request.GET.get("end") else today
-        start = (
-            datetime.date.fromisoformat(request.GET["start"])
-            if request.GET.get("start")
-            else end - datetime.timedelta(days=90)
-        )
+        start = datetime.date.fromisoformat(request.GET["start"]) if request.GET.get("start") else None
     except ValueError:
         return (
             today - datetime.timedelta(days=90),
             today,
             "Dates are written YYYY-MM-DD; showing the last 90 days.",
         )
+    problem = ""
+    bounded = clamp_turnaround_date(end)
+    if (start is not None and clamp_turnaround_date(start) != start) or bounded != end:
+        problem = (
+            f"Reports cover {TURNAROUND_EARLIEST:%Y-%m-%d} to {TURNAROUND_LATEST:%Y-%m-%d}; "
+            "the period was cut to fit."
+        )
+    end = bounded
+    start = clamp_turnaround_date(start if start is not None else end - datetime.timedelta(days=90))
     if start > end:
         return end, start, "The period was reversed; showing it the right way round."
-    return start, end, ""
+    return start, end, problem
 
 
 @login_required
