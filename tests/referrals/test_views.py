@@ -186,3 +186,29 @@ def test_it_renders_the_chart_panel_for_the_care_team_only(ben, dana, order):
     assert "Massage order" in html and f"/referrals/{order.pk}/" in html
     request.user = dana
     assert "Massage order" not in template.render(Context({"request": request, "patient": order.patient}))
+
+
+def test_it_offers_only_care_team_dcs_and_pts_as_supervisors(ben, alice, other_patient, patient, client_for):
+    linda = client_for(ben).get(f"/patients/{other_patient.pk}/referrals/new").content.decode()
+    robert = client_for(ben).get(f"/patients/{patient.pk}/referrals/new").content.decode()
+    supervising = 'name="supervising_practitioner"'
+    assert supervising in linda and supervising in robert
+    option = f'<option value="{alice.practitioner.pk}">{alice.practitioner.display_name}</option>'
+    assert option not in linda.split(supervising, 1)[1].split("</select>", 1)[0]
+    assert option in robert.split(supervising, 1)[1].split("</select>", 1)[0]
+
+
+def test_it_shows_why_an_order_cannot_be_accepted_any_more(alice, maya, make_order, patient, client_for):
+    from tandem.patients import services as patient_services
+
+    order = make_order(send=True)
+    patient_services.condition_create(
+        actor=alice,
+        patient=patient,
+        data={"code": "I82.401", "body_site": "lower-leg", "laterality": "right", "category": "soft-tissue"},
+    )
+    response = client_for(maya).post(f"/referrals/{order.pk}/accept", {"note": ""})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Contraindicated" in html and "record has changed since this order was written" in html
+    assert Referral.objects.get(pk=order.pk).status == "requested"

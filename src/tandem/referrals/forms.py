@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 
 from tandem.accounts.forms import ServiceForm
 from tandem.accounts.models import Discipline, Practitioner, User
 from tandem.core.vocabularies import BODY_SITES, techniques_of
-from tandem.patients.models import Patient
+from tandem.patients.models import CareTeamMember, Patient
 from tandem.referrals.models import ExternalProvider, PressureLimit, Referral, ReferralKind, ReferralPriority
 from tandem.referrals.services import CONTACT_FIELDS
 
@@ -137,7 +138,15 @@ class ReferralForm(ServiceForm):
         contact_choices = [("", "Choose…"), *[(str(c.pk), str(c)) for c in contacts.order_by("name")]]
         self.fields["requester_contact"].choices = contact_choices
         self.fields["recipient_contact"].choices = contact_choices
-        supervisors = [p for p in colleagues if p.discipline in ("chiropractic", "physical-therapy")]
+        # The supervising clinician is the referrer or a DC or PT on the patient's active care team.
+        team = set(
+            CareTeamMember.objects.active_on(timezone.localdate())
+            .filter(patient=patient)
+            .values_list("practitioner_id", flat=True)
+        )
+        supervisors = [
+            p for p in colleagues if p.discipline in ("chiropractic", "physical-therapy") and p.pk in team
+        ]
         if user.is_clinician and user.practitioner.discipline in ("chiropractic", "physical-therapy"):
             supervisors.insert(0, user.practitioner)
         self.fields["supervising_practitioner"].choices = [
