@@ -71,12 +71,32 @@ def test_it_records_and_audits_an_override_by_the_supervising_chiropractor(alice
     event = AuditEvent.objects.filter(object_type="SafetyOverride", object_id=str(override.pk)).get()
     assert event.patient_id == patient.pk and event.actor_id == alice.pk
 
-    # The override is on record: the next change passes without a reason, and records nothing new.
+    # The override is on record for this activity: its next change passes without a reason, records nothing.
     again = safety_gate(
-        actor=maya, patient=patient, activities=[SWEDISH_NECK], subject="careplan-activity:13"
+        actor=maya, patient=patient, activities=[SWEDISH_NECK], subject="careplan-activity:12"
     )
     assert [f.rule for f in again] == ["massage-anticoagulant-light"]
     assert SafetyOverride.objects.count() == 1
+
+
+@pytest.mark.parametrize("other", ["careplan-activity:13", "referral:12", "referral:7"])
+def test_it_counts_an_override_only_for_its_own_subject(other, alice, ben, patient):
+    safety_gate(
+        actor=alice,
+        patient=patient,
+        activities=[SWEDISH_NECK],
+        override_reason="INR stable at 2.3; light pressure only",
+        subject="careplan-activity:12",
+    )
+    with pytest.raises(ValidationError) as caught:
+        safety_gate(actor=ben, patient=patient, activities=[SWEDISH_NECK], subject=other)
+    assert "must give a reason" in caught.value.message_dict["safety"][0]
+    assert SafetyOverride.objects.count() == 1
+
+
+def test_it_needs_a_subject(alice, patient):
+    with pytest.raises(ValueError):
+        safety_gate(actor=alice, patient=patient, activities=[SWEDISH_NECK], subject=" ")
 
 
 def test_it_lets_ben_the_physical_therapist_override(ben, patient):

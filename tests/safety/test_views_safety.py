@@ -141,8 +141,19 @@ def test_it_marks_a_precaution_already_overridden(alice, patient, client_for):
         override_reason="INR stable",
         subject="referral:1",
     )
-    page = _fragment(client_for(alice), patient.pk, "massage-swedish", ["cervical"]).content.decode()
+    client = client_for(alice)
+    data = {
+        "patient": patient.pk,
+        "technique": "massage-swedish",
+        "body_sites": ["cervical"],
+        "pressure": "light",
+    }
+    page = client.post("/safety/check-fragment", {**data, "subject": "referral:1"}).content.decode()
     assert "badge-precaution" in page and "override on record" in page
+    # Overrides count for their own subject only: another referral, or no subject, shows none on record.
+    other = client.post("/safety/check-fragment", {**data, "subject": "referral:2"}).content.decode()
+    assert "badge-precaution" in other and "override on record" not in other
+    assert "override on record" not in client.post("/safety/check-fragment", data).content.decode()
 
 
 def test_it_names_an_unknown_technique_in_the_fragment(alice, patient, client_for):

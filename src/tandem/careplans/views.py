@@ -257,7 +257,9 @@ def _activity_page(
     typed); technique and site changes ask the safety engine for findings before anything is saved."""
     if request.method == "GET" and getattr(request, "htmx", False):
         _read(_user(request), plan, plan.patient_id, detail="activity form fields")
-        return render(request, "careplans/_activity_fields.html", {"form": form, "plan": plan})
+        return render(
+            request, "careplans/_activity_fields.html", {"form": form, "plan": plan, "activity": activity}
+        )
     return _form_page(
         request,
         form=form,

@@ -42,8 +42,8 @@ class FindingSeverity(models.TextChoices):
 class SafetyOverride(models.Model):
     """A supervising clinician's recorded decision to proceed despite a precaution. Append-only.
 
-    One row per (patient, rule, technique, body_site); `subject` says what was being saved
-    ("careplan-activity:12", "referral:7").
+    One row per (patient, rule, technique, body_site, subject); `subject` says what was being saved
+    ("careplan-activity:12", "referral:7"), and the override counts for that subject only.
     """
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="safety_overrides")

@@ -25,9 +25,17 @@ def site_label(code: str) -> str:
     return label(BODY_SITES, code) if code else "Whole body"
 
 
-def finding_rows(findings: Sequence[Finding], patient: Patient) -> list[FindingRow]:
-    on_record = set(
-        SafetyOverride.objects.filter(patient=patient).values_list("rule", "technique", "body_site")
+def finding_rows(findings: Sequence[Finding], patient: Patient, subject: str = "") -> list[FindingRow]:
+    """Rows for display; a precaution is marked overridden only when an override on record was given for
+    `subject` (overrides count for their own subject only; no subject, nothing is marked)."""
+    on_record = (
+        set(
+            SafetyOverride.objects.filter(patient=patient, subject=subject[:100]).values_list(
+                "rule", "technique", "body_site"
+            )
+        )
+        if subject
+        else set()
     )
     return [
         FindingRow(

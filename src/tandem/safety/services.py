@@ -126,9 +126,15 @@ def label_of_technique(code: str) -> str:
     return code
 
 
-def _has_override(patient: Patient, finding: Finding) -> bool:
+def _has_override(patient: Patient, finding: Finding, subject: str) -> bool:
+    """An override counts only for the subject it was given for: one referral's or activity's override never
+    silences the same precaution on another."""
     return SafetyOverride.objects.filter(
-        patient=patient, rule=finding.rule, technique=finding.technique, body_site=finding.body_site
+        patient=patient,
+        rule=finding.rule,
+        technique=finding.technique,
+        body_site=finding.body_site,
+        subject=subject[:100],
     ).exists()
 
 
@@ -143,11 +149,18 @@ def safety_gate(
 ) -> list[Finding]:
     """Refuse what is unsafe, record overrides of precautions, and answer every finding (for display).
 
+    `subject` names what is being saved ("careplan-activity:12", "referral:7"; required, not empty): an
+    override on record counts only for the same patient, rule, technique, body site and subject. Each
+    PlannedActivity carries its pressure ("" = not stated, so pressure-dependent rules apply).
+
     Raises ValidationError({"safety": [...]}) when any finding is contraindicated (never overridable), or when
-    a precaution has no override on record and either no reason was given or the actor may not override.
+    a precaution has no override on record for this subject and either no reason was given or the actor may
+    not override.
     With a reason from an actor who may override, one SafetyOverride per such precaution is saved and audited.
     Unknown technique or body-site codes raise ValidationError({"safety": [...]}) too.
     """
+    if not subject.strip():
+        raise ValueError("safety_gate needs the subject being saved, e.g. 'referral:7'")
     try:
         findings = safety_check(patient=patient, activities=activities)
     except ValueError as exc:  # engine.UnknownCodes
@@ -157,7 +170,7 @@ def safety_gate(
     ]
     if blocked:
         raise ValidationError({"safety": blocked})
-    pending = [f for f in findings if f.severity == "precaution" and not _has_override(patient, f)]
+    pending = [f for f in findings if f.severity == "precaution" and not _has_override(patient, f, subject)]
     if not pending:
         return findings
     reason = override_reason.strip()

@@ -88,7 +88,8 @@ def screening_detail(request: HttpRequest, screening_id: int) -> HttpResponse:
 @require_POST
 def safety_check_fragment(request: HttpRequest) -> HttpResponse:
     """Live findings for one technique on some body sites (form fields patient, technique, body_sites and
-    optionally pressure or massage_pressure; no pressure means not stated)."""
+    optionally pressure or massage_pressure, no pressure meaning not stated, and subject, e.g.
+    "careplan-activity:12", to mark the precautions already overridden for it)."""
     user = _user(request)
     patient = access_patient(user, request.POST.get("patient", ""))
     technique = request.POST.get("technique", "").strip()
@@ -105,7 +106,8 @@ def safety_check_fragment(request: HttpRequest) -> HttpResponse:
                 "Unknown code: " + ", ".join(exc.techniques + exc.body_sites + exc.pressures) + "."
             )
         else:
-            context["rows"] = finding_rows(findings, patient)
+            subject = request.POST.get("subject", "").strip()
+            context["rows"] = finding_rows(findings, patient, subject)
             audit_read(
                 actor=user,
                 object_type="SafetyCheck",
