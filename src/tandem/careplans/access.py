@@ -15,7 +15,7 @@ from django.http import Http404
 from tandem.accounts.models import Discipline, User
 from tandem.audit.models import AuditAction, AuditOutcome
 from tandem.audit.services import audit_record
-from tandem.careplans.models import Activity, CarePlan, Goal, SequenceRule
+from tandem.careplans.models import Activity, CarePlan, Goal, SequenceRule, parse_id
 from tandem.patients.access import Purpose, can_see_patient, on_care_team
 from tandem.patients.models import Patient
 
@@ -61,7 +61,7 @@ def _plan_of(obj: Model) -> CarePlan:
 def _access(user: User, model: type[M], object_id: object, *, edit: bool) -> M:
     related = "patient" if model is CarePlan else "plan__patient"
     try:
-        obj = model.objects.select_related(related).get(pk=int(str(object_id)))  # type: ignore[attr-defined]
+        obj = model.objects.select_related(related).get(pk=parse_id(object_id))  # type: ignore[attr-defined]
     except (model.DoesNotExist, ValueError, OverflowError):  # type: ignore[attr-defined]
         raise _refuse(user, model.__name__, object_id, None) from None
     plan = _plan_of(obj)

@@ -10,7 +10,7 @@ from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from tandem.accounts.models import User
 from tandem.audit.services import audit_read
@@ -21,7 +21,7 @@ from tandem.careplans.access import (
     access_goal,
     access_sequence_rule,
 )
-from tandem.careplans.models import CarePlan, PlanVersion
+from tandem.careplans.models import MAX_VERSION_NUMBER, CarePlan, PlanVersion
 from tandem.careplans.schemas import (
     ActivityIn,
     ActivityOut,
@@ -208,8 +208,8 @@ def sequence_rule_remove(request: HttpRequest, rule_id: int) -> Any:
 
 
 class CompareQuery(Schema):
-    a: int
-    b: int
+    a: int = Field(..., ge=1, le=MAX_VERSION_NUMBER)
+    b: int = Field(..., ge=1, le=MAX_VERSION_NUMBER)
 
 
 def _version(plan: CarePlan, number: int, field: str) -> PlanVersion:
@@ -238,6 +238,8 @@ def version_compare(request: HttpRequest, plan_id: int, query: Query[CompareQuer
 @router.get("/careplans/{plan_id}/versions/{number}", response=VersionDetailOut)
 def version_read(request: HttpRequest, plan_id: int, number: int) -> PlanVersion:
     plan = access_careplan(_user(request), plan_id)
+    if not 1 <= number <= MAX_VERSION_NUMBER:
+        raise Http404("No such version.")
     found = plan.versions.select_related("created_by").filter(number=number).first()
     if found is None:
         raise Http404("No such version.")

@@ -14,6 +14,7 @@ from tandem.careplans.access import EDITING_DISCIPLINES
 from tandem.careplans.measures import INSTRUMENTS
 from tandem.careplans.models import (
     KIND_OF_DISCIPLINE,
+    PLAN_STATUS_MOVES,
     Activity,
     ActivityStatus,
     CarePlan,
@@ -23,6 +24,7 @@ from tandem.careplans.models import (
     GoalLifecycleStatus,
     MassagePressure,
     SequenceRelation,
+    parse_id,
 )
 from tandem.careplans.services import activity_label
 from tandem.core.vocabularies import BODY_SITES, SPINAL_REGIONS_FOR_CMT, techniques_of
@@ -42,7 +44,33 @@ def team_practitioners(patient: Patient, disciplines: tuple[str, ...]) -> Any:
     )
 
 
-class _PractitionerChoice(forms.ModelChoiceField):
+class _BoundedChoice(forms.ModelChoiceField):
+    """A choice of one object whose submitted id is checked to fit the database first (10**30 is invalid)."""
+
+    def to_python(self, value: Any) -> Any:
+        if value not in self.empty_values and not hasattr(value, "pk"):
+            try:
+                parse_id(value)
+            except ValueError:
+                raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice") from None
+        return super().to_python(value)
+
+
+class _BoundedMultipleChoice(forms.ModelMultipleChoiceField):
+    """Several objects; every submitted id is checked to fit the database first (10**30 is invalid)."""
+
+    def _check_values(self, value: Any) -> Any:
+        for item in value:
+            try:
+                parse_id(item)
+            except (ValueError, TypeError):
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": item}
+                ) from None
+        return super()._check_values(value)
+
+
+class _PractitionerChoice(_BoundedChoice):
     def label_from_instance(self, obj: Practitioner) -> str:
         return f"{obj.display_name} · {obj.get_discipline_display()}"
 
@@ -65,10 +93,10 @@ class CarePlanForm(ServiceForm):
     )
     period_start_on = forms.DateField(label="Starts", widget=DATE, required=False, help_text="Empty: today.")
     period_end_on = forms.DateField(label="Ends", widget=DATE, required=False)
-    problems = forms.ModelMultipleChoiceField(
+    problems = _BoundedMultipleChoice(
         queryset=Condition.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
     )
-    based_on_referral = forms.ModelChoiceField(
+    based_on_referral = _BoundedChoice(
         label="Based on referral", queryset=Referral.objects.none(), required=False, empty_label="None"
     )
 
@@ -84,13 +112,12 @@ class CarePlanForm(ServiceForm):
         referral = self.fields["based_on_referral"]
         assert isinstance(referral, forms.ModelChoiceField)
         referral.queryset = Referral.objects.filter(patient=patient).order_by("-created_at")
-        if plan is None or plan.status == CarePlanStatus.ACTIVE:
-            # A new plan starts as a draft; an active one is changed here but activated elsewhere.
-            choices = [] if plan is None else [c for c in CarePlanStatus.choices if c[0] != "draft"]
-        else:
-            choices = [c for c in CarePlanStatus.choices if c[0] != "active"]
-            if plan.status != CarePlanStatus.DRAFT:
-                choices = [c for c in choices if c[0] != "draft"]
+        # A new plan starts as a draft; an existing one offers its status and the legal moves from it
+        # (PLAN_STATUS_MOVES) except activation, which has its own button.
+        choices = []
+        if plan is not None:
+            moves = PLAN_STATUS_MOVES[plan.status] - {CarePlanStatus.ACTIVE}
+            choices = [c for c in CarePlanStatus.choices if c[0] == plan.status or c[0] in moves]
         if choices:
             self.fields["status"] = forms.ChoiceField(
                 choices=choices, help_text="Activate a draft or held plan with the Activate button."

@@ -27,6 +27,42 @@ class CarePlanStatus(models.TextChoices):
     ENTERED_IN_ERROR = "entered-in-error", "Entered in error"
 
 
+# The legal moves of a plan's status (FHIR R4 request-status state machine). "active" is reached through
+# careplan_activate only; a closed plan can only be said to have been entered in error.
+PLAN_STATUS_MOVES: dict[str, frozenset[str]] = {
+    CarePlanStatus.DRAFT: frozenset(
+        {CarePlanStatus.ACTIVE, CarePlanStatus.REVOKED, CarePlanStatus.ENTERED_IN_ERROR}
+    ),
+    CarePlanStatus.ACTIVE: frozenset(
+        {
+            CarePlanStatus.ON_HOLD,
+            CarePlanStatus.REVOKED,
+            CarePlanStatus.COMPLETED,
+            CarePlanStatus.ENTERED_IN_ERROR,
+        }
+    ),
+    CarePlanStatus.ON_HOLD: frozenset(
+        {CarePlanStatus.ACTIVE, CarePlanStatus.REVOKED, CarePlanStatus.ENTERED_IN_ERROR}
+    ),
+    CarePlanStatus.REVOKED: frozenset({CarePlanStatus.ENTERED_IN_ERROR}),
+    CarePlanStatus.COMPLETED: frozenset({CarePlanStatus.ENTERED_IN_ERROR}),
+    CarePlanStatus.ENTERED_IN_ERROR: frozenset(),
+}
+# Largest primary key (bigint) and version number (PositiveIntegerField) the databases can hold.
+MAX_DB_ID = 2**63 - 1
+MAX_VERSION_NUMBER = 2**31 - 1
+
+
+def parse_id(value: object, *, maximum: int = MAX_DB_ID) -> int:
+    """A positive whole number the database can hold, from an int or its text; ValueError otherwise."""
+    if isinstance(value, bool):
+        raise ValueError(value)
+    number = value if isinstance(value, int) else int(str(value).strip())
+    if not 1 <= number <= maximum:
+        raise ValueError(value)
+    return number
+
+
 class CarePlan(TimeStampedModel):
     """FHIR CarePlan: one episode of care for one patient, owned by its supervising practitioner."""
 

@@ -21,6 +21,7 @@ from tandem.careplans import measures, sequencing
 from tandem.careplans.access import EDITING_DISCIPLINES, can_edit_careplan, can_edit_plans_of, is_supervisor
 from tandem.careplans.models import (
     DISCIPLINE_OF_KIND,
+    PLAN_STATUS_MOVES,
     REMOVED_ACTIVITY_STATUSES,
     Activity,
     ActivityKind,
@@ -34,6 +35,7 @@ from tandem.careplans.models import (
     PlanVersion,
     SequenceRelation,
     SequenceRule,
+    parse_id,
 )
 from tandem.careplans.safety_checks import gate_activity
 from tandem.core.vocabularies import (
@@ -83,7 +85,8 @@ ACTIVITY_FIELDS = (
 RULE_FIELDS = ("first_activity", "second_activity", "relation", "min_gap_minutes", "max_gap_minutes")
 # Changing one of these on an approved massage sends it back to the supervisor.
 APPROVAL_FIELDS = ("techniques", "body_sites", "massage_pressure")
-SAFETY_FIELDS = ("techniques", "body_sites")
+# Changing one of these runs the safety gate again (the engine checks the pressure as well).
+SAFETY_FIELDS = ("techniques", "body_sites", "massage_pressure")
 CLOSED_PLAN_STATUSES = (CarePlanStatus.REVOKED, CarePlanStatus.COMPLETED, CarePlanStatus.ENTERED_IN_ERROR)
 EXERCISE_KEYS = {"name", "sets", "repetitions", "notes"}
 LIMITS = {"visits_per_week": (1, 7), "weeks": (1, 52), "visit_minutes": (5, 180)}
@@ -101,6 +104,7 @@ FIELD_LABELS = {
     "preferred_practitioner": "preferred practitioner",
     "technique_notes": "technique notes",
     "body_sites": "body sites",
+    "override_reason": "override reason",
 }
 
 
@@ -126,7 +130,7 @@ def _team_practitioner(value: object, patient: Patient, field: str) -> Practitio
     practitioner = value if isinstance(value, Practitioner) else None
     if practitioner is None:
         try:
-            practitioner = Practitioner.objects.select_related("user").get(pk=int(str(value)))
+            practitioner = Practitioner.objects.select_related("user").get(pk=parse_id(value))
         except (Practitioner.DoesNotExist, ValueError, OverflowError):
             raise ValidationError({field: "Choose a practitioner on the care team."}) from None
     on_team = (
@@ -321,7 +325,7 @@ def _problems(patient: Patient, values: Iterable[object]) -> list[Condition]:
     ids = []
     for value in values:
         try:
-            ids.append(value.pk if isinstance(value, Condition) else int(str(value)))
+            ids.append(value.pk if isinstance(value, Condition) else parse_id(value))
         except (ValueError, OverflowError):
             raise ValidationError({"problems": f"{value} is not a condition id."}) from None
     found = list(Condition.objects.filter(patient=patient, pk__in=ids))
@@ -334,7 +338,7 @@ def _referral(patient: Patient, value: object) -> Referral | None:
     if value in (None, ""):
         return None
     try:
-        referral_id = value.pk if isinstance(value, Referral) else int(str(value))
+        referral_id = value.pk if isinstance(value, Referral) else parse_id(value)
     except (ValueError, OverflowError):
         raise ValidationError({"based_on_referral": "Give a referral id."}) from None
     found = Referral.objects.filter(pk=referral_id, patient=patient).first()
@@ -343,7 +347,9 @@ def _referral(patient: Patient, value: object) -> Referral | None:
     return found
 
 
-def _apply_plan(plan: CarePlan, data: Mapping[str, Any]) -> tuple[list[str], list[Condition] | None]:
+def _apply_plan(
+    plan: CarePlan, data: Mapping[str, Any], actor: User
+) -> tuple[list[str], list[Condition] | None]:
     _unknown(data, PLAN_FIELDS)
     changed: list[str] = []
     problems = None
@@ -363,6 +369,11 @@ def _apply_plan(plan: CarePlan, data: Mapping[str, Any]) -> tuple[list[str], lis
             if supervisor.discipline not in EDITING_DISCIPLINES:
                 raise ValidationError({name: "The supervising practitioner must be a chiropractor or a PT."})
             if plan.supervising_practitioner_id != supervisor.pk:
+                if plan.pk and not is_supervisor(actor, plan):
+                    current = plan.supervising_practitioner.display_name
+                    raise ValidationError(
+                        {name: f"Only the current supervising clinician ({current}) may hand the plan over."}
+                    )
                 plan.supervising_practitioner = supervisor
                 changed.append(name)
         else:
@@ -400,7 +411,7 @@ def careplan_create(*, actor: User, patient: Patient, data: Mapping[str, Any]) -
     plan = CarePlan(organization_id=patient.organization_id, patient=patient, created_by=actor)
     if not values.get("period_start_on"):
         values["period_start_on"] = timezone.localdate()
-    _changed, problems = _apply_plan(plan, values)
+    _changed, problems = _apply_plan(plan, values, actor)
     _clean_plan(plan)
     plan.save()
     if problems:
@@ -415,16 +426,14 @@ def careplan_update(*, actor: User, plan: CarePlan, data: Mapping[str, Any]) -> 
     """Change the plan's own fields. Activation goes through careplan_activate; a closed plan stays closed."""
     _require_editor(actor, plan)
     status = data.get("status")
-    if status == CarePlanStatus.ACTIVE and plan.status != CarePlanStatus.ACTIVE:
-        raise ValidationError({"status": "Use “activate” to make a plan active."})
     if plan.status in CLOSED_PLAN_STATUSES:
         # A closed plan stays as it was; the one change left is to say it was entered in error.
         if not (set(data) == {"status"} and status == CarePlanStatus.ENTERED_IN_ERROR):
             _require_open(plan)
-    if status == CarePlanStatus.DRAFT and plan.status != CarePlanStatus.DRAFT:
-        raise ValidationError({"status": "A plan that has been active cannot go back to draft."})
+    if status is not None and status != plan.status:
+        _check_status_move(plan, str(status))
     before = plan.status
-    changed, problems = _apply_plan(plan, data)
+    changed, problems = _apply_plan(plan, data, actor)
     _clean_plan(plan)
     if not changed:
         return plan
@@ -449,6 +458,32 @@ def careplan_update(*, actor: User, plan: CarePlan, data: Mapping[str, Any]) -> 
     return plan
 
 
+def _status_name(status: str) -> str:
+    return CarePlanStatus(status).label.lower() if status in CarePlanStatus.values else repr(status)
+
+
+def _check_status_move(plan: CarePlan, status: str) -> None:
+    """Refuse a status change that PLAN_STATUS_MOVES does not allow (activation has its own service)."""
+    if status not in CarePlanStatus.values:
+        raise ValidationError({"status": f"Status must be one of: {', '.join(CarePlanStatus.values)}."})
+    if status == CarePlanStatus.ACTIVE and status in PLAN_STATUS_MOVES[plan.status]:
+        raise ValidationError({"status": "Use “activate” to make a plan active."})
+    allowed = PLAN_STATUS_MOVES[plan.status]
+    if status not in allowed:
+        options = sorted(_status_name(s) for s in allowed if s != CarePlanStatus.ACTIVE)
+        hint = []
+        if CarePlanStatus.ACTIVE in allowed:
+            hint.append("activate it")
+        if options:
+            hint.append("make it " + " or ".join(options))
+        raise ValidationError(
+            {
+                "status": f"A {_status_name(plan.status)} plan cannot become {_status_name(status)}"
+                + (f"; you may {', or '.join(hint)}." if hint else "; it can no longer change.")
+            }
+        )
+
+
 def _active_duplicate(plan: CarePlan) -> CarePlan | None:
     """Another active plan of the patient for the same episode (title, any case)."""
     return (
@@ -462,10 +497,13 @@ def _active_duplicate(plan: CarePlan) -> CarePlan | None:
 def careplan_activate(*, actor: User, plan: CarePlan) -> CarePlan:
     """Make a draft or on-hold plan active. One active plan per episode (same title) and patient."""
     _require_editor(actor, plan)
-    if plan.status not in (CarePlanStatus.DRAFT, CarePlanStatus.ON_HOLD):
+    if CarePlanStatus.ACTIVE not in PLAN_STATUS_MOVES[plan.status]:
         raise ValidationError(
             {"status": f"A plan that is {plan.get_status_display().lower()} cannot be activated."}
         )
+    # Invariant 5 again: the patient's record may have changed since the activities were planned.
+    for activity in plan.activities.exclude(status__in=REMOVED_ACTIVITY_STATUSES).order_by("pk"):
+        _gate_again(actor, activity, "activate the plan")
     duplicate = _active_duplicate(plan)
     message = "This episode already has an active plan ({}); complete or hold that one first."
     if duplicate is not None:
@@ -691,6 +729,25 @@ def _check_override_author(actor: User, plan: CarePlan, override_reason: str) ->
         )
 
 
+def _gate_again(actor: User, activity: Activity, doing: str) -> None:
+    """Run the safety gate on a saved activity with today's record and no new reason: a contraindication,
+    or a precaution without an override on record for this activity, refuses the step."""
+    try:
+        gate_activity(actor=actor, activity=activity, override_reason="")
+    except ValidationError as exc:
+        messages = exc.message_dict.get("safety") or [m for ms in exc.message_dict.values() for m in ms]
+        label = activity_label(activity)
+        raise ValidationError(
+            {
+                "safety": [f"{label}: {m}" for m in messages]
+                + [
+                    f"The safety check of {label} has to pass before you can {doing}: change the activity, "
+                    "or (for a precaution) have the supervising clinician edit it giving a reason."
+                ]
+            }
+        ) from None
+
+
 @transaction.atomic
 def activity_add(
     *, actor: User, plan: CarePlan, data: Mapping[str, Any], override_reason: str = ""
@@ -731,7 +788,8 @@ def activity_update(
     if data.get("status") in REMOVED_ACTIVITY_STATUSES:
         raise ValidationError({"status": "Use “remove” to cancel an activity or mark it entered in error."})
     changed = _apply_activity(activity, data)
-    if not changed:
+    reason = override_reason.strip()
+    if not changed and not reason:
         return activity
     notes = []
     if activity.approval == Approval.APPROVED and set(changed) & set(APPROVAL_FIELDS):
@@ -741,11 +799,16 @@ def activity_update(
         activity.approval = Approval.PENDING
     if activity.kind != ActivityKind.MEDICAL_MASSAGE:
         activity.approval, activity.approved_by, activity.approved_at = Approval.NOT_REQUIRED, None, None
-    if set(changed) & set(SAFETY_FIELDS):
-        activity.override_reason = override_reason.strip()
+    # A reason alone (nothing else changed) records the supervisor's override for this activity, e.g. after
+    # the patient's record changed and activation or approval was refused.
+    gate_again = bool(set(changed) & set(SAFETY_FIELDS)) or bool(reason)
+    if gate_again:
+        activity.override_reason = reason or (activity.override_reason if not changed else "")
+        if not changed:
+            changed.append("override_reason")
     activity.save()
-    if set(changed) & set(SAFETY_FIELDS):
-        gate_activity(actor=actor, activity=activity, override_reason=override_reason)
+    if gate_again:
+        gate_activity(actor=actor, activity=activity, override_reason=reason)
     summary = f"Changed activity: {activity_label(activity)} ({_changed_text(changed)}"
     summary += "; " + "; ".join(notes) + ")" if notes else ")"
     _version(plan, actor=actor, summary=summary)
@@ -792,6 +855,9 @@ def activity_approve(*, actor: User, activity: Activity) -> Activity:
             {"approval": f"Only the plan's supervising clinician ({supervisor}) may approve."}
         )
     _require_open(plan)
+    if activity.is_removed:
+        raise ValidationError({"approval": "This activity is not waiting for approval."})
+    _gate_again(actor, activity, "approve it")
     now = timezone.now()
     # Conditional on still pending, so a double click (or two tabs) approves once and versions once.
     approved = (
@@ -812,7 +878,7 @@ def activity_approve(*, actor: User, activity: Activity) -> Activity:
 
 def _plan_activity(plan: CarePlan, value: object, field: str) -> Activity:
     try:
-        activity_id = value.pk if isinstance(value, Activity) else int(str(value))
+        activity_id = value.pk if isinstance(value, Activity) else parse_id(value)
         found = Activity.objects.get(pk=activity_id)
     except (Activity.DoesNotExist, ValueError, OverflowError):
         raise ValidationError({field: "Choose an activity of this plan."}) from None

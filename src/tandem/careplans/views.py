@@ -39,7 +39,14 @@ from tandem.careplans.forms import (
     goal_initial,
 )
 from tandem.careplans.measures import INSTRUMENTS
-from tandem.careplans.models import Activity, ActivityStatus, CarePlan, PlanVersion
+from tandem.careplans.models import (
+    MAX_VERSION_NUMBER,
+    Activity,
+    ActivityStatus,
+    CarePlan,
+    PlanVersion,
+    parse_id,
+)
 from tandem.careplans.safety_checks import findings_for_activity, overrides_for_plan
 from tandem.careplans.selectors import (
     approval_queue_for,
@@ -433,10 +440,14 @@ def version_list(request: HttpRequest, plan_id: int) -> HttpResponse:
 
 
 def _version_number(request: HttpRequest, name: str, default: int) -> int:
-    try:
-        return int(request.GET.get(name, default))
-    except ValueError:
+    """The version number asked for; Http404 for one no plan can have (not a number, < 1, or too big)."""
+    raw = request.GET.get(name)
+    if raw is None or raw == "":
         return default
+    try:
+        return parse_id(raw, maximum=MAX_VERSION_NUMBER)
+    except ValueError:
+        raise Http404("No such version.") from None
 
 
 @login_required
