@@ -9,12 +9,14 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
 from tandem.accounts.models import Location, Practitioner, Role, Room, User
 from tandem.audit.models import AuditEvent
 from tandem.audit.services import audit_verify
+from tandem.careplans.models import Activity, CarePlan, Goal, PlanVersion, SequenceRule
 from tandem.core.vocabularies import AXIAL_CODES, LIMB_CODES
 from tandem.demo import data, generator
 from tandem.demo.specs import age_on
@@ -27,6 +29,8 @@ from tandem.patients.models import (
     MedicationStatement,
     Patient,
 )
+from tandem.referrals.models import ExternalProvider, Referral, ReferralEvent, ReferralLetter
+from tandem.safety.models import IntakeScreening, SafetyOverride
 
 MODELS = (
     Patient,
@@ -39,7 +43,20 @@ MODELS = (
     Location,
     Room,
     AuditEvent,
+    ExternalProvider,
+    Referral,
+    ReferralEvent,
+    ReferralLetter,
+    CarePlan,
+    Goal,
+    Activity,
+    SequenceRule,
+    PlanVersion,
+    IntakeScreening,
+    SafetyOverride,
 )
+# What the bulk import writes without the per-row services (so without audit entries).
+BULK_TYPES = ("Patient", "Condition", "MedicationStatement", "AllergyIntolerance", "CareTeamMember", "User")
 
 
 def demo(patients: int = 40, seed: int = 42) -> str:
@@ -66,10 +83,38 @@ def snapshot() -> dict[str, tuple[object, ...]]:
     }
 
 
-def forget_patients() -> None:
-    """Empty the clinic's patient records (their rows protect them, so children first)."""
-    for model in (CareTeamMember, Condition, MedicationStatement, AllergyIntolerance, Patient):
-        model.objects.all().delete()
+def care_snapshot() -> tuple[tuple[object, ...], ...]:
+    """What identifies the care-coordination scenarios: each referral and plan by patient, in order."""
+    referrals = tuple(
+        Referral.objects.order_by("patient__mrn", "pk").values_list(
+            "patient__mrn", "kind", "status", "priority", "techniques", "body_sites", "reason"
+        )
+    )
+    plans = tuple(
+        CarePlan.objects.order_by("patient__mrn", "pk").values_list("patient__mrn", "title", "status")
+    )
+    return referrals + plans
+
+
+class _Rollback(Exception):
+    pass
+
+
+def loaded_then_forgotten(patients: int, seed: int = 42) -> tuple[dict, tuple]:
+    """Load the demo clinic in a savepoint, take its snapshots, and roll it all back.
+
+    (Screenings and safety overrides are append-only in the database, so a clinic cannot be deleted.)
+    """
+    taken: list = []
+    try:
+        with transaction.atomic():
+            demo(patients=patients, seed=seed)
+            taken += [snapshot(), care_snapshot()]
+            raise _Rollback
+    except _Rollback:
+        pass
+    assert Patient.objects.count() == 0
+    return taken[0], taken[1]
 
 
 def open_team(patient: Patient) -> dict[str, str]:
@@ -114,16 +159,13 @@ def test_it_builds_the_personas_and_key_patients(db):
 
 
 def test_it_generates_the_same_patients_from_the_same_seed(db):
-    demo(patients=40, seed=7)
-    first = snapshot()
-    forget_patients()
-    demo(patients=40, seed=7)
-    again = snapshot()
-    forget_patients()
-    demo(patients=40, seed=8)
-    other = snapshot()
+    first, first_care = loaded_then_forgotten(40, seed=7)
+    again, again_care = loaded_then_forgotten(40, seed=7)
+    other, other_care = loaded_then_forgotten(40, seed=8)
 
     assert again == first
+    assert again_care == first_care and len(first_care) > 30
+    assert other_care != first_care
     assert len(first) == 40
     keys = [f"D000000{i}" for i in range(1, 6)]
     assert [other[mrn] for mrn in keys] == [first[mrn] for mrn in keys]  # key patients ignore the seed
@@ -143,6 +185,7 @@ def test_it_changes_nothing_when_run_twice(db):
 
 
 def test_it_adds_only_the_missing_patients_for_a_larger_n(db):
+    in_one_step, care_in_one_step = loaded_then_forgotten(45)
     demo(patients=30)
     existing = {p.mrn: (p.pk, p.updated_at) for p in Patient.objects.all()}
     output = demo(patients=45)
@@ -153,10 +196,8 @@ def test_it_adds_only_the_missing_patients_for_a_larger_n(db):
     assert sorted(set(grown) - set(existing)) == [f"D{i:07d}" for i in range(31, 46)]
     assert "15 patients" in output
 
-    grown_in_two_steps = snapshot()
-    forget_patients()
-    demo(patients=45)
-    assert snapshot() == grown_in_two_steps  # patient i does not depend on N
+    assert snapshot() == in_one_step  # patient i does not depend on N
+    assert care_snapshot() == care_in_one_step  # nor do the scenarios of patient i
 
 
 def test_it_writes_one_audit_entry_per_run_that_changes_something(db):
@@ -168,7 +209,12 @@ def test_it_writes_one_audit_entry_per_run_that_changes_something(db):
     assert [e.actor_label for e in entries] == ["admin", "admin"]
     assert "patients D0000001-D0000020" in entries[0].detail
     assert "patients D0000021-D0000025" in entries[1].detail
-    assert AuditEvent.objects.exclude(object_type="DemoClinic").count() == 0  # nothing per bulk row
+    assert "referrals: " in entries[0].detail and "care plans: " in entries[0].detail
+    assert not AuditEvent.objects.filter(object_type__in=BULK_TYPES).exists()  # nothing per bulk row
+    # The care scenarios went through the services: each step is in the trail, with its patient.
+    referral_entries = AuditEvent.objects.filter(object_type="Referral")
+    assert referral_entries.count() >= Referral.objects.count() * 2
+    assert not referral_entries.filter(patient_id__isnull=True).exists()
     assert audit_verify()[1] is None
 
 

@@ -6,6 +6,10 @@ audit entries for what is one bulk import. Instead each run that creates anythin
 (actor: the admin persona, object type "DemoClinic") with the counts. The generator validates every code
 and builds rows that satisfy the same rules the services check (billable ICD-10-CM codes, sides only on
 limb regions, one open lead, dates not in the future); tests/demo checks them on the stored rows.
+
+Care coordination (external contacts, referrals, plans of care, intake screenings) is different: it is the
+clinical workflow the demo shows, so tandem.demo.care writes it through the real services, each step audited,
+versioned and safety-gated, for a bounded set of patients (the key patients and at most 60 generated ones).
 """
 
 from __future__ import annotations
@@ -23,17 +27,23 @@ from django.utils import timezone
 from tandem.accounts.models import Location, Organization, Practitioner, Role, Room, User
 from tandem.audit.models import AuditAction
 from tandem.audit.services import audit_record
+from tandem.careplans.models import Activity, Approval, CarePlan
 from tandem.core.personas import DEMO_PASSWORD, PERSONAS, clinic, persona_user
 from tandem.demo import generator
+from tandem.demo.care import demo_care_load
 from tandem.demo.key_patients import KEY_PATIENTS
 from tandem.demo.specs import MAX_PATIENTS, MRN_PREFIX, PatientSpec, mrn
 from tandem.patients.models import AllergyIntolerance, CareTeamMember, Condition, MedicationStatement, Patient
+from tandem.referrals.models import ExternalProvider, Referral, ReferralLetter
+from tandem.referrals.workflow import OPEN_STATUSES
+from tandem.safety.models import IntakeScreening
 
 CLINIC_NAME = "Riverside Spine & Wellness"
 BATCH_SIZE = 1000
 
-# Given the number of patients about to be generated, answer a function to call with each batch's size.
-ProgressStart = Callable[[int], Callable[[int], object]]
+# Given how many items a stage is about to write and what they are ("patients", "care scenarios"), answer a
+# function to call with the number written after each batch.
+ProgressStart = Callable[[int, str], Callable[[int], object]]
 
 
 class DemoSeedMismatch(Exception):
@@ -90,7 +100,7 @@ def demo_clinic_load(
     organization = result.organization
     missing = [i for i in range(1, total + 1) if mrn(i) not in existing]
 
-    advance = progress(len(missing)) if progress and missing else None
+    advance = progress(len(missing), "patients") if progress and missing else None
     try:
         for indices in _batches(missing, batch_size):
             specs = [generator.generate_patient(seed, i, today) for i in indices]
@@ -98,6 +108,10 @@ def demo_clinic_load(
                 result.created.update(_write(organization, specs, people))
             if advance:
                 advance(len(indices))
+        # Referrals, plans of care and screenings, through the real services, for a bounded set of patients.
+        result.created.update(
+            demo_care_load(organization=organization, seed=seed, today=today, total=total, progress=progress)
+        )
     finally:
         # Whatever was committed, even by an interrupted run, is in the trail.
         created_patients = result.created["patients"]
@@ -335,6 +349,18 @@ def _totals(organization: Organization) -> dict[str, int]:
         "ended care-team memberships": CareTeamMember.objects.filter(
             patient__organization=organization, ended_on__isnull=False
         ).count(),
+        "referrals": Referral.objects.filter(organization=organization).count(),
+        "open referrals": Referral.objects.filter(
+            organization=organization, status__in=OPEN_STATUSES
+        ).count(),
+        "referral letters": ReferralLetter.objects.filter(referral__organization=organization).count(),
+        "plans of care": CarePlan.objects.filter(organization=organization).count(),
+        "active plans of care": CarePlan.objects.filter(organization=organization, status="active").count(),
+        "massage activities awaiting approval": Activity.objects.filter(
+            plan__organization=organization, approval=Approval.PENDING
+        ).count(),
+        "intake screenings": IntakeScreening.objects.filter(patient__organization=organization).count(),
+        "external contacts": ExternalProvider.objects.filter(organization=organization).count(),
         "clinicians": Practitioner.objects.filter(user__organization=organization).count(),
         "locations": Location.objects.filter(organization=organization).count(),
         "rooms": Room.objects.filter(location__organization=organization).count(),

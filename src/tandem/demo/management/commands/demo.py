@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from tandem.core.personas import DEMO_PASSWORD
+from tandem.demo.care import DemoScenarioError
 from tandem.demo.key_patients import KEY_PATIENTS
 from tandem.demo.services import DemoResult, DemoSeedMismatch, demo_clinic_load
 from tandem.demo.specs import MAX_PATIENTS, mrn
@@ -19,8 +20,11 @@ class Command(BaseCommand):
         "Load the demo clinic (Riverside Spine & Wellness): the personas alice, ben, maya, dana and admin; "
         "colleagues dc2, pt2, lmt2 and one more of each per 150 patients (up to dc16, pt16, lmt16); and N "
         "patients with MRNs D0000001..., the first five being the fixed key patients (Robert Hale ...). "
-        "Patients are generated deterministically from the seed, patient by patient, so running again "
-        "changes nothing and a larger N adds only the missing patients. Password for all: tandem-demo."
+        "Then, through the real services, external contacts and the referrals, plans of care and intake "
+        "screenings of the key patients and of patients 6-65 (every referral status; plans draft, active "
+        "and completed). Everything is generated deterministically from the seed, patient by patient, so "
+        "running again changes nothing and a larger N adds only what is missing. Password for all: "
+        "tandem-demo."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -39,11 +43,13 @@ class Command(BaseCommand):
             raise CommandError(f"--patients must be between 0 and {MAX_PATIENTS:,}.")
         bars: list[tqdm] = []
 
-        def start(total: int) -> Callable[[int], object]:
+        def start(total: int, what: str) -> Callable[[int], object]:
+            for bar in bars:
+                bar.close()  # one stage at a time
             bar = tqdm(
                 total=total,
-                desc="patients",
-                unit=" patients",
+                desc=what,
+                unit=f" {what.split()[-1]}",
                 file=sys.stderr,
                 disable=options["verbosity"] == 0,
                 dynamic_ncols=True,
@@ -53,7 +59,7 @@ class Command(BaseCommand):
 
         try:
             result = demo_clinic_load(patients=patients, seed=options["seed"], progress=start)
-        except (UnknownCode, DemoSeedMismatch) as exc:
+        except (UnknownCode, DemoSeedMismatch, DemoScenarioError) as exc:
             raise CommandError(str(exc)) from exc
         finally:
             for bar in bars:
@@ -99,6 +105,14 @@ _NOUNS = {
     "medications": ("medication", "medications"),
     "allergies": ("allergy", "allergies"),
     "care_team_members": ("care-team membership", "care-team memberships"),
+    "external_contacts": ("external contact", "external contacts"),
+    "referrals": ("referral", "referrals"),
+    "referral_letters": ("referral letter", "referral letters"),
+    "care_plans": ("plan of care", "plans of care"),
+    "goals": ("goal", "goals"),
+    "plan_activities": ("plan activity", "plan activities"),
+    "sequence_rules": ("sequence rule", "sequence rules"),
+    "screenings": ("intake screening", "intake screenings"),
 }
 
 
