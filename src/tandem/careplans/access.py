@@ -13,10 +13,8 @@ from django.db.models import Model
 from django.http import Http404
 
 from tandem.accounts.models import Discipline, User
-from tandem.audit.models import AuditAction, AuditOutcome
-from tandem.audit.services import audit_record
 from tandem.careplans.models import Activity, CarePlan, Goal, SequenceRule, parse_id
-from tandem.patients.access import Purpose, can_see_patient, on_care_team
+from tandem.patients.access import Purpose, can_see_patient, on_care_team, refuse_access
 from tandem.patients.models import Patient
 
 EDITING_DISCIPLINES = (Discipline.CHIROPRACTIC, Discipline.PHYSICAL_THERAPY)
@@ -42,16 +40,7 @@ def is_supervisor(user: User, plan: CarePlan) -> bool:
 
 
 def _refuse(user: User, object_type: str, object_id: object, patient_id: int | None) -> Http404:
-    audit_record(
-        actor=user,
-        action=AuditAction.READ,
-        object_type=object_type,
-        object_id=object_id,
-        patient_id=patient_id,
-        outcome=AuditOutcome.MINOR_FAILURE,
-        detail="access refused",
-    )
-    return Http404("No such plan.")
+    return refuse_access(user, object_type, object_id, patient_id, "No such plan.")
 
 
 def _plan_of(obj: Model) -> CarePlan:

@@ -59,7 +59,10 @@ def can_see_patient(user: User, patient: Patient, purpose: Purpose) -> bool:
     return user.is_clinician and has_break_glass(user, patient)
 
 
-def _refuse(user: User, object_type: str, object_id: object, patient_id: int | None) -> Http404:
+def refuse_access(
+    user: User, object_type: str, object_id: object, patient_id: int | None, message: str = "No such patient."
+) -> Http404:
+    """Audit a refused read and return the 404 to raise: never a 403 that would confirm the object exists."""
     audit_record(
         actor=user,
         action=AuditAction.READ,
@@ -69,7 +72,7 @@ def _refuse(user: User, object_type: str, object_id: object, patient_id: int | N
         outcome=AuditOutcome.MINOR_FAILURE,
         detail="access refused",
     )
-    return Http404("No such patient.")
+    return Http404(message)
 
 
 def access_patient(user: User, patient_id: object, purpose: Purpose = Purpose.CLINICAL) -> Patient:
@@ -77,9 +80,9 @@ def access_patient(user: User, patient_id: object, purpose: Purpose = Purpose.CL
     try:
         patient = Patient.objects.get(pk=int(str(patient_id)))
     except (Patient.DoesNotExist, ValueError):
-        raise _refuse(user, "Patient", patient_id, None) from None
+        raise refuse_access(user, "Patient", patient_id, None) from None
     if not can_see_patient(user, patient, purpose):
-        raise _refuse(user, "Patient", patient.pk, patient.pk)
+        raise refuse_access(user, "Patient", patient.pk, patient.pk)
     return patient
 
 
@@ -88,9 +91,9 @@ def access_patient_for_break_glass(user: User, patient_id: object) -> Patient:
     try:
         patient = Patient.objects.get(pk=int(str(patient_id)))
     except (Patient.DoesNotExist, ValueError):
-        raise _refuse(user, "Patient", patient_id, None) from None
+        raise refuse_access(user, "Patient", patient_id, None) from None
     if not user.is_clinician or patient.organization_id != user.organization_id:
-        raise _refuse(user, "Patient", patient.pk, patient.pk)
+        raise refuse_access(user, "Patient", patient.pk, patient.pk)
     return patient
 
 
@@ -101,9 +104,9 @@ def _access_clinical(user: User, model: type[M], object_id: object, purpose: Pur
     try:
         obj = model.objects.select_related("patient").get(pk=int(str(object_id)))  # type: ignore[attr-defined]
     except (model.DoesNotExist, ValueError):  # type: ignore[attr-defined]
-        raise _refuse(user, model.__name__, object_id, None) from None
+        raise refuse_access(user, model.__name__, object_id, None) from None
     if not can_see_patient(user, obj.patient, purpose):
-        raise _refuse(user, model.__name__, obj.pk, obj.patient_id)
+        raise refuse_access(user, model.__name__, obj.pk, obj.patient_id)
     return obj
 
 

@@ -5,24 +5,13 @@ from __future__ import annotations
 from django.http import Http404
 
 from tandem.accounts.models import Role, User
-from tandem.audit.models import AuditAction, AuditOutcome
-from tandem.audit.services import audit_record
-from tandem.patients.access import Purpose, can_see_patient
+from tandem.patients.access import Purpose, can_see_patient, refuse_access
 from tandem.referrals.models import ExternalProvider, Referral, ReferralKind, ReferralStatus
 from tandem.referrals.workflow import BY_ACTION, Side
 
 
 def _refuse(user: User, object_type: str, object_id: object, patient_id: int | None) -> Http404:
-    audit_record(
-        actor=user,
-        action=AuditAction.READ,
-        object_type=object_type,
-        object_id=object_id,
-        patient_id=patient_id,
-        outcome=AuditOutcome.MINOR_FAILURE,
-        detail="access refused",
-    )
-    return Http404("No such referral.")
+    return refuse_access(user, object_type, object_id, patient_id, "No such referral.")
 
 
 def is_requester(user: User, referral: Referral) -> bool:

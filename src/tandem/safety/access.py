@@ -5,9 +5,7 @@ from __future__ import annotations
 from django.http import Http404
 
 from tandem.accounts.models import User
-from tandem.audit.models import AuditAction, AuditOutcome
-from tandem.audit.services import audit_record
-from tandem.patients.access import Purpose, can_see_patient
+from tandem.patients.access import Purpose, can_see_patient, refuse_access
 from tandem.safety.models import IntakeScreening
 
 
@@ -25,13 +23,4 @@ def access_screening(user: User, screening_id: object) -> IntakeScreening:
 
 
 def _refuse(user: User, object_id: object, patient_id: int | None) -> Http404:
-    audit_record(
-        actor=user,
-        action=AuditAction.READ,
-        object_type="IntakeScreening",
-        object_id=object_id,
-        patient_id=patient_id,
-        outcome=AuditOutcome.MINOR_FAILURE,
-        detail="access refused",
-    )
-    return Http404("No such screening.")
+    return refuse_access(user, "IntakeScreening", object_id, patient_id, "No such screening.")
