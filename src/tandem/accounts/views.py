@@ -22,14 +22,11 @@ from tandem.accounts.forms import (
 )
 from tandem.accounts.models import ApiToken, Location, Room, User
 from tandem.accounts.services import token_create, token_revoke, user_create, user_update
+from tandem.core.http import bound_data as _bound
 
 login = auth_views.LoginView.as_view(template_name="accounts/login.html", redirect_authenticated_user=True)
 # Django's LogoutView answers POST only, so a link or a prefetch cannot sign anybody out.
 logout = auth_views.LogoutView.as_view()
-
-
-def _bound(request: HttpRequest) -> Any:
-    return request.POST if request.method == "POST" else None
 
 
 def _require_clinic_admin(user: Any) -> User:

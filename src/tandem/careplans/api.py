@@ -6,13 +6,12 @@ team (access functions with edit=True); approving is checked by the service (the
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
-from tandem.accounts.models import User
 from tandem.audit.services import audit_read
 from tandem.careplans import services
 from tandem.careplans.access import (
@@ -42,13 +41,10 @@ from tandem.careplans.schemas import (
 )
 from tandem.careplans.selectors import careplan_list_for_patient, versions_of
 from tandem.careplans.versioning import diff
+from tandem.core.http import request_user as _user
 from tandem.patients.access import access_patient
 
 router = Router(tags=["careplans"])
-
-
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)
 
 
 def _read(

@@ -56,18 +56,10 @@ from tandem.careplans.selectors import (
     versions_of,
 )
 from tandem.careplans.versioning import side_by_side
+from tandem.core.http import bound_data as _bound
+from tandem.core.http import request_user as _user
 from tandem.patients.access import access_patient
 from tandem.patients.models import Patient
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)  # login_required ran first
-    return user
-
-
-def _bound(request: HttpRequest) -> Any:
-    return request.POST if request.method == "POST" else None
 
 
 def _read(user: User, obj: Any, patient_id: int, detail: str = "") -> None:

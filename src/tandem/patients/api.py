@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
 from ninja import Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
-from tandem.accounts.models import Practitioner, User
+from tandem.accounts.models import Practitioner
 from tandem.audit.models import AuditAction
 from tandem.audit.services import audit_read, audit_record
+from tandem.core.http import request_user as _user
 from tandem.patients import icd10, services
 from tandem.patients.access import (
     Purpose,
@@ -49,11 +50,6 @@ from tandem.patients.selectors import care_team_for_patient, patient_list_for_us
 from tandem.patients.services import PATIENT_FIELDS
 
 router = Router(tags=["patients"])
-
-
-def _user(request: HttpRequest) -> User:
-    # Both authenticators (token, session) answer only active users of the User model.
-    return cast(User, request.user)
 
 
 def _changes(payload: Schema) -> dict[str, Any]:

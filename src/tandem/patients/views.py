@@ -25,6 +25,8 @@ from tandem.accounts.forms import ServiceForm, initial_from, save_with_service
 from tandem.accounts.models import Role, User
 from tandem.audit.models import AuditAction
 from tandem.audit.services import audit_read, audit_record
+from tandem.core.http import bound_data as _bound
+from tandem.core.http import request_user as _user
 from tandem.patients import icd10, services
 from tandem.patients.access import (
     Purpose,
@@ -53,16 +55,6 @@ from tandem.patients.selectors import patient_chart as chart_for
 from tandem.patients.services import ALLERGY_FIELDS, CONDITION_FIELDS, MEDICATION_FIELDS, PATIENT_FIELDS
 
 PATIENTS_PER_PAGE = 25
-
-
-def _bound(request: HttpRequest) -> Any:
-    return request.POST if request.method == "POST" else None
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)  # login_required ran first
-    return user
 
 
 def _can_register(user: User) -> bool:

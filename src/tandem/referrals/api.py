@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any, cast
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Router, Status
 
-from tandem.accounts.models import User
 from tandem.audit.services import audit_read
+from tandem.core.http import request_user as _user
 from tandem.patients.access import Purpose, access_patient
 from tandem.referrals import services
 from tandem.referrals.access import access_contact, access_referral, can_manage_contacts
@@ -40,10 +40,6 @@ from tandem.referrals.selectors import (
 from tandem.referrals.workflow import ACTIONS
 
 router = Router(tags=["referrals"])
-
-
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)
 
 
 def _clinician_patient(request: HttpRequest, patient_id: int) -> Any:

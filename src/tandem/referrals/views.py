@@ -17,6 +17,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from tandem.accounts.forms import initial_from, save_with_service
 from tandem.accounts.models import User
 from tandem.audit.services import audit_read
+from tandem.core.http import bound_data as _bound
+from tandem.core.http import request_user as _user
 from tandem.patients.access import Purpose, access_patient, can_see_patient
 from tandem.referrals import services
 from tandem.referrals.access import access_contact, access_referral, can_manage_contacts, may_act
@@ -40,16 +42,6 @@ from tandem.referrals.turnaround import bar_chart, format_hours
 from tandem.referrals.workflow import BY_ACTION, actions_from
 
 STATUS_FILTERS = [("open", "Open"), ("", "All"), *ReferralStatus.choices]
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)  # login_required ran first
-    return user
-
-
-def _bound(request: HttpRequest) -> Any:
-    return request.POST if request.method == "POST" else None
 
 
 # Inbox --------------------------------------------------------------------------------------------

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from ninja import Router, Status
 
-from tandem.accounts.models import User
 from tandem.audit.services import audit_read
+from tandem.core.http import request_user as _user
 from tandem.patients.access import access_patient
 from tandem.safety import services
 from tandem.safety.access import access_screening
@@ -20,10 +20,6 @@ from tandem.safety.selectors import override_list_for_patient, screening_list_fo
 from tandem.safety.vocabulary import PATIENT_FACTORS, RED_FLAGS
 
 router = Router(tags=["safety"])
-
-
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)
 
 
 @router.post("/safety/check", response=CheckOut)

@@ -14,8 +14,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tandem.accounts.forms import save_with_service
-from tandem.accounts.models import User
 from tandem.audit.services import audit_read
+from tandem.core.http import request_user as _user
 from tandem.patients.access import access_patient
 from tandem.patients.models import Patient
 from tandem.safety import services
@@ -24,12 +24,6 @@ from tandem.safety.engine import PlannedActivity, UnknownCodes
 from tandem.safety.forms import ScreeningForm
 from tandem.safety.models import IntakeScreening
 from tandem.safety.presenters import finding_rows, screening_summary
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)  # login_required ran first
-    return user
 
 
 def urgent_referral_url(patient: Patient, screening: IntakeScreening) -> str:
