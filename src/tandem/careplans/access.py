@@ -13,7 +13,8 @@ from django.db.models import Model
 from django.http import Http404
 
 from tandem.accounts.models import Discipline, User
-from tandem.careplans.models import Activity, CarePlan, Goal, SequenceRule, parse_id
+from tandem.careplans.models import Activity, CarePlan, Goal, SequenceRule
+from tandem.core.ids import parse_id
 from tandem.patients.access import Purpose, can_see_patient, on_care_team, refuse_access
 from tandem.patients.models import Patient
 

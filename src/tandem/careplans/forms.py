@@ -24,9 +24,9 @@ from tandem.careplans.models import (
     GoalLifecycleStatus,
     MassagePressure,
     SequenceRelation,
-    parse_id,
 )
 from tandem.careplans.services import activity_label
+from tandem.core.ids import parse_id
 from tandem.core.vocabularies import BODY_SITES, SPINAL_REGIONS_FOR_CMT, techniques_of
 from tandem.patients.models import CareTeamMember, Condition, Patient
 from tandem.referrals.models import Referral

@@ -48,19 +48,8 @@ PLAN_STATUS_MOVES: dict[str, frozenset[str]] = {
     CarePlanStatus.COMPLETED: frozenset({CarePlanStatus.ENTERED_IN_ERROR}),
     CarePlanStatus.ENTERED_IN_ERROR: frozenset(),
 }
-# Largest primary key (bigint) and version number (PositiveIntegerField) the databases can hold.
-MAX_DB_ID = 2**63 - 1
+# Largest version number (PositiveIntegerField) the databases can hold.
 MAX_VERSION_NUMBER = 2**31 - 1
-
-
-def parse_id(value: object, *, maximum: int = MAX_DB_ID) -> int:
-    """A positive whole number the database can hold, from an int or its text; ValueError otherwise."""
-    if isinstance(value, bool):
-        raise ValueError(value)
-    number = value if isinstance(value, int) else int(str(value).strip())
-    if not 1 <= number <= maximum:
-        raise ValueError(value)
-    return number
 
 
 class CarePlan(TimeStampedModel):

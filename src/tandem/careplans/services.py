@@ -35,9 +35,9 @@ from tandem.careplans.models import (
     PlanVersion,
     SequenceRelation,
     SequenceRule,
-    parse_id,
 )
 from tandem.careplans.safety_checks import gate_activity
+from tandem.core.ids import parse_id
 from tandem.core.vocabularies import (
     BODY_SITE_CODES,
     BODY_SITES,

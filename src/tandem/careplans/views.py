@@ -45,7 +45,6 @@ from tandem.careplans.models import (
     ActivityStatus,
     CarePlan,
     PlanVersion,
-    parse_id,
 )
 from tandem.careplans.safety_checks import findings_for_activity, overrides_for_plan
 from tandem.careplans.selectors import (
@@ -58,6 +57,7 @@ from tandem.careplans.selectors import (
 from tandem.careplans.versioning import side_by_side
 from tandem.core.http import bound_data as _bound
 from tandem.core.http import request_user as _user
+from tandem.core.ids import parse_id
 from tandem.patients.access import access_patient
 from tandem.patients.models import Patient
 

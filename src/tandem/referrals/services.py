@@ -15,6 +15,7 @@ from django.utils import timezone
 from tandem.accounts.models import Discipline, Practitioner, User
 from tandem.audit.models import AuditAction
 from tandem.audit.services import audit_record
+from tandem.core.ids import parse_id
 from tandem.core.vocabularies import BODY_SITE_CODES, techniques_of
 from tandem.patients.models import CareTeamMember, CareTeamRole, Condition, Patient
 from tandem.patients.services import care_team_add
@@ -87,8 +88,6 @@ NOT_EMPTY_FIELDS: dict[str, str] = {
     "priority": f"Priority cannot be emptied; give one of: {', '.join(ReferralPriority.values)}.",
     "reason": "Say why the patient is referred.",
 }
-# Database ids are positive 64-bit integers; anything else names nothing (and must not reach the database).
-MAX_ID = 2**63 - 1
 
 
 # Contacts -----------------------------------------------------------------------------------------
@@ -148,13 +147,10 @@ def contact_update(*, actor: User, contact: ExternalProvider, data: Mapping[str,
 
 def _id(value: object) -> int | None:
     """A database id from an int or its text; None when it is not one (bad text, zero, out of range)."""
-    if isinstance(value, bool):
-        return None
     try:
-        pk = int(str(value).strip())
+        return parse_id(value)
     except ValueError:
         return None
-    return pk if 1 <= pk <= MAX_ID else None
 
 
 def _practitioner(organization_id: int, value: object) -> Practitioner | None:
