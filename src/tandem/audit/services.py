@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.db import transaction
@@ -11,6 +11,53 @@ from django.utils import timezone
 from tandem.audit.chain import CHAINED_FIELDS, ChainProblem, entry_hash, verify_chain
 from tandem.audit.context import current_origin
 from tandem.audit.models import AuditAction, AuditChainHead, AuditEvent, AuditOutcome
+
+
+def _entry_fields(
+    *,
+    sequence: int,
+    actor: Any,
+    action: str,
+    object_type: str,
+    object_id: object,
+    patient_id: int | None,
+    outcome: str,
+    detail: str,
+) -> dict[str, Any]:
+    origin = current_origin()
+    return {
+        "sequence": sequence,
+        "recorded_at": timezone.now(),
+        "actor_id": getattr(actor, "pk", None),
+        "actor_label": getattr(actor, "username", "") or "system",
+        "action": str(action),
+        "outcome": str(outcome),
+        "patient_id": patient_id,
+        "object_type": object_type,
+        "object_id": str(object_id) if object_id is not None else "",
+        "client_address": origin.client_address,
+        "channel": origin.channel,
+        "detail": detail[:2000],
+    }
+
+
+def _append(entries: list[dict[str, Any]]) -> list[AuditEvent]:
+    """Chain `entries` (fields without sequence) after the current head, in one transaction."""
+    with transaction.atomic():
+        # Lock the head row, or two transactions could chain to the same previous entry.
+        head, _ = AuditChainHead.objects.select_for_update().get_or_create(id=1)
+        events: list[AuditEvent] = []
+        sequence, previous = head.sequence, head.hash
+        for entry in entries:
+            sequence += 1
+            fields = _entry_fields(sequence=sequence, **entry)
+            digest = entry_hash(previous, fields)
+            events.append(AuditEvent(previous_hash=previous, hash=digest, **fields))
+            previous = digest
+        if events:
+            AuditEvent.objects.bulk_create(events)
+            AuditChainHead.objects.filter(id=1).update(sequence=sequence, hash=previous)
+    return events
 
 
 def audit_record(
@@ -27,41 +74,48 @@ def audit_record(
 
     Call it inside the transaction that makes the change, so the change and its entry commit together.
     """
-    origin = current_origin()
-    with transaction.atomic():
-        # Lock the head row, or two transactions could chain to the same previous entry.
-        head, _ = AuditChainHead.objects.select_for_update().get_or_create(id=1)
-        fields: dict[str, Any] = {
-            "sequence": head.sequence + 1,
-            "recorded_at": timezone.now(),
-            "actor_id": getattr(actor, "pk", None),
-            "actor_label": getattr(actor, "username", "") or "system",
-            "action": str(action),
-            "outcome": str(outcome),
-            "patient_id": patient_id,
-            "object_type": object_type,
-            "object_id": str(object_id) if object_id is not None else "",
-            "client_address": origin.client_address,
-            "channel": origin.channel,
-            "detail": detail[:2000],
-        }
-        digest = entry_hash(head.hash, fields)
-        event = AuditEvent.objects.create(previous_hash=head.hash, hash=digest, **fields)
-        AuditChainHead.objects.filter(id=1).update(sequence=fields["sequence"], hash=digest)
-    return event
+    entry = {
+        "actor": actor,
+        "action": action,
+        "object_type": object_type,
+        "object_id": object_id,
+        "patient_id": patient_id,
+        "outcome": outcome,
+        "detail": detail,
+    }
+    return _append([entry])[0]
 
 
 def audit_read(
     *, actor: Any, object_type: str, object_id: object, patient_id: int | None, detail: str = ""
 ) -> None:
-    audit_record(
-        actor=actor,
-        action=AuditAction.READ,
-        object_type=object_type,
-        object_id=object_id,
-        patient_id=patient_id,
-        detail=detail,
+    audit_read_many(
+        actor=actor, object_type=object_type, object_id=object_id, patient_ids=[patient_id], detail=detail
     )
+
+
+def audit_read_many(
+    *,
+    actor: Any,
+    object_type: str,
+    object_id: object,
+    patient_ids: Iterable[int | None],
+    detail: str = "",
+) -> None:
+    """One read entry per patient (a list that names several patients), written in one transaction."""
+    entries = [
+        {
+            "actor": actor,
+            "action": AuditAction.READ,
+            "object_type": object_type,
+            "object_id": object_id,
+            "patient_id": patient_id,
+            "outcome": AuditOutcome.SUCCESS,
+            "detail": detail,
+        }
+        for patient_id in patient_ids
+    ]
+    _append(entries)
 
 
 def _entries() -> Iterator[dict[str, Any]]:

@@ -9,7 +9,7 @@ from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from tandem.accounts.models import User
-from tandem.audit.services import audit_read
+from tandem.audit.services import audit_read_many
 from tandem.patients.models import Patient
 from tandem.referrals.models import ExternalProvider, Referral, ReferralEvent, ReferralStatus
 from tandem.referrals.turnaround import Timeline, TurnaroundRow, turnaround_rows
@@ -100,8 +100,8 @@ def inbox_counts(user: User, *, now: datetime.datetime | None = None) -> dict[st
 
 def audit_listed(user: User, referrals: list[Referral], detail: str) -> None:
     """A list of referrals names patients and reasons: one read entry per patient shown."""
-    for patient_id in sorted({r.patient_id for r in referrals}):
-        audit_read(actor=user, object_type="Referral", object_id="*", patient_id=patient_id, detail=detail)
+    patient_ids = sorted({r.patient_id for r in referrals})
+    audit_read_many(actor=user, object_type="Referral", object_id="*", patient_ids=patient_ids, detail=detail)
 
 
 def referral_list_for_patient(user: User, patient: Patient) -> QuerySet[Referral]:
