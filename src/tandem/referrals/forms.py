@@ -155,7 +155,7 @@ class ReferralForm(ServiceForm):
         ]
         # Required for their kind only: the service says so; the page does not call them optional.
         for name in NEEDED_FOR_KIND:
-            self.fields[name].needed_for_kind = True  # type: ignore[attr-defined]
+            self.fields[name].not_optional = True  # type: ignore[attr-defined]
         self.fields["conditions"].choices = [
             (str(c.pk), f"{c.code} {c.text}") for c in patient.conditions.order_by("code")
         ]
