@@ -219,3 +219,98 @@ def walk_ids_careplans(alice, ben, patient, other_patient) -> dict[str, dict[str
         }
 
     return {"robert": plan_for(alice, patient), "linda": plan_for(ben, other_patient)}
+
+
+# --- Scheduling -------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def next_monday() -> datetime.date:
+    """A Monday at least a day ahead, so visits booked on it are in the future whatever time the suite runs."""
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    return today + datetime.timedelta(days=7 - today.weekday())
+
+
+@pytest.fixture
+def riverside(organization):
+    from tandem.accounts.models import Location
+
+    return Location.objects.get(organization=organization, name="Riverside Main")
+
+
+@pytest.fixture
+def clinic_hours(alice, ben, maya, admin, riverside):
+    """alice, ben and maya work at Riverside Main Monday to Saturday 08:00–18:00, lunch 12:00–13:00."""
+    from tandem.scheduling.services import working_hours_set
+
+    hours = {"starts_at": "08:00", "ends_at": "18:00", "break_starts_at": "12:00", "break_ends_at": "13:00"}
+    for person in (alice, ben, maya):
+        person.practitioner.locations.add(riverside)
+        for weekday in range(6):
+            working_hours_set(
+                actor=admin, practitioner=person.practitioner, location=riverside, weekday=weekday, data=hours
+            )
+    return riverside
+
+
+def room_named(location, name: str):
+    return location.rooms.get(name=name)
+
+
+@pytest.fixture
+def walk_ids_scheduling(alice, ben, dana, patient, other_patient, clinic_hours, next_monday, walk_ids_careplans):
+    from tandem.scheduling import services as scheduling
+    from tandem.scheduling.models import CalendarFeed
+
+    riverside = clinic_hours
+
+    def book(person: Patient, practitioner: User, room: str, hour: int) -> int:
+        starts = datetime.datetime.combine(next_monday, datetime.time(hour, 0))
+        return scheduling.appointment_book(
+            actor=dana,
+            patient=person,
+            data={
+                "practitioner": practitioner.practitioner.pk,
+                "room": room_named(riverside, room).pk,
+                "starts_at": starts.isoformat(),
+                "minutes": 30,
+            },
+        ).pk
+
+    def entry(person: Patient, practitioner: User) -> int:
+        return scheduling.waitlist_add(
+            actor=dana,
+            patient=person,
+            data={"location": riverside.pk, "discipline": practitioner.practitioner.discipline, "minutes": 30},
+        ).pk
+
+    away = scheduling.time_off_add(
+        actor=alice,
+        practitioner=alice.practitioner,
+        starts_at=datetime.datetime.combine(next_monday + datetime.timedelta(days=14), datetime.time(8)),
+        ends_at=datetime.datetime.combine(next_monday + datetime.timedelta(days=14), datetime.time(18)),
+        reason="Course",
+    )
+    feed = CalendarFeed.objects.create(owner=alice, practitioner=alice.practitioner, digest="0" * 64)
+    shared = {
+        "practitioner_id": alice.practitioner.pk,
+        "location_id": riverside.pk,
+        "room_id": room_named(riverside, "Adjusting 1").pk,
+        "time_off_id": away.pk,
+        "feed_id": feed.pk,
+        "token": 1,
+    }
+    return {
+        "robert": {
+            **shared,
+            "appointment_id": book(patient, alice, "Adjusting 1", 9),
+            "entry_id": entry(patient, alice),
+        },
+        "linda": {
+            **shared,
+            "appointment_id": book(other_patient, ben, "Gym floor", 9),
+            "entry_id": entry(other_patient, ben),
+        },
+    }

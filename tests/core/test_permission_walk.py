@@ -25,7 +25,18 @@ from tandem.patients.models import (
 
 # Every route parameter names a patient's record unless listed here (a new app's ids are patient-scoped by
 # default, so the outsider and maya checks cover them the day they are added).
-NOT_PATIENT_SCOPED = {"token_id", "user_id", "contact_id"}
+NOT_PATIENT_SCOPED = {
+    "token_id",
+    "user_id",
+    "contact_id",
+    # scheduling: a calendar or a practitioner's availability is the clinic's, not one patient's
+    "practitioner_id",
+    "location_id",
+    "room_id",
+    "time_off_id",
+    "feed_id",
+    "token",
+}
 ADMIN_ONLY = re.compile(r"^(audit|staff|settings)(/|$)")
 PUBLIC = re.compile(r"^(login/?|api/v1/(openapi\.json|docs.*))$")
 CLINICAL_MARKERS = ("advanced L4-L5", "Warfarin", "Other intervertebral disc", "Lavender oil")
@@ -58,7 +69,14 @@ ROUTES = _routes(get_resolver().url_patterns)
 
 @pytest.fixture
 def record(
-    alice, maya, patient, other_patient, walk_ids_safety, walk_ids_referrals, walk_ids_careplans
+    alice,
+    maya,
+    patient,
+    other_patient,
+    walk_ids_safety,
+    walk_ids_referrals,
+    walk_ids_careplans,
+    walk_ids_scheduling,
 ) -> dict[str, dict[str, int]]:
     """Ids to fill the routes with: Robert (alice, ben, maya on the team) and Linda (ben only)."""
     services.allergy_create(
@@ -78,7 +96,7 @@ def record(
         }
 
     found = {"robert": ids(patient), "linda": ids(other_patient)}
-    for extra in (walk_ids_safety, walk_ids_referrals, walk_ids_careplans):
+    for extra in (walk_ids_safety, walk_ids_referrals, walk_ids_careplans, walk_ids_scheduling):
         for person in found:
             found[person].update(extra[person])
     return found

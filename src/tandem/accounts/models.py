@@ -40,6 +40,11 @@ class Room(TimeStampedModel):
     location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="rooms")
     name = models.CharField(max_length=100)
     active = models.BooleanField(default=True)
+    equipment = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Equipment codes (core.vocabularies.EQUIPMENT): what visits it fits.",
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["location", "name"], name="room_name_unique")]

@@ -503,7 +503,7 @@ def careplan_activate(*, actor: User, plan: CarePlan) -> CarePlan:
         )
     # Invariant 5 again: the patient's record may have changed since the activities were planned.
     for activity in plan.activities.exclude(status__in=REMOVED_ACTIVITY_STATUSES).order_by("pk"):
-        _gate_again(actor, activity, "activate the plan")
+        activity_recheck_safety(actor, activity, "activate the plan")
     duplicate = _active_duplicate(plan)
     message = "This episode already has an active plan ({}); complete or hold that one first."
     if duplicate is not None:
@@ -729,7 +729,7 @@ def _check_override_author(actor: User, plan: CarePlan, override_reason: str) ->
         )
 
 
-def _gate_again(actor: User, activity: Activity, doing: str) -> None:
+def activity_recheck_safety(actor: User, activity: Activity, doing: str) -> None:
     """Run the safety gate on a saved activity with today's record and no new reason: a contraindication,
     or a precaution without an override on record for this activity, refuses the step."""
     try:
@@ -857,7 +857,7 @@ def activity_approve(*, actor: User, activity: Activity) -> Activity:
     _require_open(plan)
     if activity.is_removed:
         raise ValidationError({"approval": "This activity is not waiting for approval."})
-    _gate_again(actor, activity, "approve it")
+    activity_recheck_safety(actor, activity, "approve it")
     now = timezone.now()
     # Conditional on still pending, so a double click (or two tabs) approves once and versions once.
     approved = (

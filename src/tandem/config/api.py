@@ -80,12 +80,14 @@ def _register_routers() -> None:
     from tandem.patients.api import router as patients_router
     from tandem.referrals.api import router as referrals_router
     from tandem.safety.api import router as safety_router
+    from tandem.scheduling.api import router as scheduling_router
 
     api.add_router("/", patients_router)
     api.add_router("/", accounts_router)
     api.add_router("/", safety_router)
     api.add_router("/", referrals_router)
     api.add_router("/", careplans_router)
+    api.add_router("/", scheduling_router)
 
 
 _register_routers()

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "tandem.safety",
     "tandem.referrals",
     "tandem.careplans",
+    "tandem.scheduling",
     "tandem.demo",
 ]
 

@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("tandem.safety.urls")),
     path("", include("tandem.referrals.urls")),
     path("", include("tandem.careplans.urls")),
+    path("", include("tandem.scheduling.urls")),
 ]

@@ -75,9 +75,17 @@ def _domain(organization: Organization) -> str:
 def clinic(name: str = "Riverside Spine & Wellness") -> tuple[Organization, list[Location]]:
     """An organization with two locations and their treatment rooms."""
     organization, _ = Organization.objects.get_or_create(name=name, defaults={"phone": "+1 503 555 0100"})
-    rooms = {
-        "Riverside Main": ["Adjusting 1", "Adjusting 2", "Massage 1", "Massage 2", "Gym floor"],
-        "Eastside": ["Adjusting 1", "Massage 1", "Gym floor"],
+    adjusting, massage, gym = ["adjusting-table"], ["massage-table"], ["gym-floor"]
+    rooms: dict[str, dict[str, list[str]]] = {
+        "Riverside Main": {
+            "Adjusting 1": adjusting,
+            "Adjusting 2": adjusting,
+            "Massage 1": massage,
+            "Massage 2": massage,
+            "Gym floor": gym,
+            "Rehab bay": gym,
+        },
+        "Eastside": {"Adjusting 1": adjusting, "Massage 1": massage, "Gym floor": gym},
     }
     locations = []
     for location_name, room_names in rooms.items():
@@ -91,7 +99,12 @@ def clinic(name: str = "Riverside Spine & Wellness") -> tuple[Organization, list
                 "address_line": "1200 SE Water Ave",
             },
         )
-        for room_name in room_names:
-            Room.objects.get_or_create(location=location, name=room_name)
+        for room_name, equipment in room_names.items():
+            room, _ = Room.objects.get_or_create(
+                location=location, name=room_name, defaults={"equipment": equipment}
+            )
+            if not room.equipment:
+                room.equipment = equipment
+                room.save(update_fields=["equipment"])
         locations.append(location)
     return organization, locations

@@ -128,3 +128,19 @@ def label(concepts: tuple[Concept, ...], code: str) -> str:
         if concept.code == code:
             return concept.label
     return code
+
+
+# --- Rooms and visits (scheduling) ---------------------------------------------------------------------
+
+EQUIPMENT: tuple[Concept, ...] = (
+    Concept("adjusting-table", "Adjusting table"),
+    Concept("massage-table", "Massage table"),
+    Concept("gym-floor", "Gym floor"),
+)
+EQUIPMENT_CODES: frozenset[str] = frozenset(c.code for c in EQUIPMENT)
+# What the room of a visit needs, by the discipline of the visit.
+EQUIPMENT_FOR_DISCIPLINE: dict[str, str] = {
+    "chiropractic": "adjusting-table",
+    "physical-therapy": "gym-floor",
+    "massage-therapy": "massage-table",
+}
