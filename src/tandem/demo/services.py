@@ -32,11 +32,13 @@ from tandem.core.personas import DEMO_PASSWORD, PERSONAS, clinic, persona_user
 from tandem.demo import generator
 from tandem.demo.care import demo_care_load
 from tandem.demo.key_patients import KEY_PATIENTS
+from tandem.demo.schedule import demo_schedule_load
 from tandem.demo.specs import MAX_PATIENTS, MRN_PREFIX, PatientSpec, mrn
 from tandem.patients.models import AllergyIntolerance, CareTeamMember, Condition, MedicationStatement, Patient
 from tandem.referrals.models import ExternalProvider, Referral, ReferralLetter
 from tandem.referrals.workflow import OPEN_STATUSES
 from tandem.safety.models import IntakeScreening
+from tandem.scheduling.models import Appointment, AppointmentStatus
 
 CLINIC_NAME = "Riverside Spine & Wellness"
 BATCH_SIZE = 1000
@@ -111,6 +113,10 @@ def demo_clinic_load(
         # Referrals, plans of care and screenings, through the real services, for a bounded set of patients.
         result.created.update(
             demo_care_load(organization=organization, seed=seed, today=today, total=total, progress=progress)
+        )
+        # Working hours, availability windows and the booked plans of care.
+        result.created.update(
+            demo_schedule_load(organization=organization, seed=seed, today=today, progress=progress)
         )
     finally:
         # Whatever was committed, even by an interrupted run, is in the trail.
@@ -364,6 +370,9 @@ def _totals(organization: Organization) -> dict[str, int]:
         "clinicians": Practitioner.objects.filter(user__organization=organization).count(),
         "locations": Location.objects.filter(organization=organization).count(),
         "rooms": Room.objects.filter(location__organization=organization).count(),
+        "booked appointments": Appointment.objects.filter(
+            organization=organization, status=AppointmentStatus.BOOKED
+        ).count(),
     }
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.apps import apps
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
@@ -138,8 +140,9 @@ class TurnaroundReport:
 def referral_turnaround(user: User, *, start: datetime.date, end: datetime.date) -> TurnaroundReport:
     """Turnaround of the clinic's referrals sent from `start` to `end` (inclusive), per kind and discipline.
 
-    Times come from the workflow events: sent → accepted, and accepted → scheduled (the first visit, until
-    the scheduling app records real visits). Clinic-level numbers, no patient data.
+    Sent and accepted come from the workflow events; the first visit is the start of the patient's first
+    booked visit in the receiving discipline after acceptance (the `scheduled` step when no visit is booked,
+    as for referrals older than the scheduling app). Clinic-level numbers, no patient data.
     """
     start = clamp_turnaround_date(start)
     end = clamp_turnaround_date(end)
@@ -168,6 +171,7 @@ def referral_turnaround(user: User, *, start: datetime.date, end: datetime.date)
         first = moments.setdefault(event.referral_id, {})
         first.setdefault(event.to_status, event.at)
         referrals[event.referral_id] = event.referral
+    first_visits = _first_visits(referrals.values())
     timelines = []
     for referral_id, first in moments.items():
         sent_at = first.get(ReferralStatus.REQUESTED)
@@ -180,7 +184,45 @@ def referral_turnaround(user: User, *, start: datetime.date, end: datetime.date)
                 discipline=referral.receiving_discipline,
                 sent_at=sent_at,
                 accepted_at=first.get(ReferralStatus.ACCEPTED),
-                scheduled_at=first.get(ReferralStatus.READY),
+                scheduled_at=_first_visit_after(
+                    first_visits.get((referral.patient_id, referral.receiving_discipline), []),
+                    first.get(ReferralStatus.ACCEPTED),
+                )
+                or first.get(ReferralStatus.READY),
             )
         )
     return TurnaroundReport(start, end, turnaround_rows(timelines))
+
+
+def _first_visits(referrals: Iterable[Referral]) -> dict[tuple[int, str], list[datetime.datetime]]:
+    """Start times of the booked (or attended) visits of the referred patients, per patient and discipline.
+
+    The scheduling app records the visits; it is looked up by name because scheduling builds on referrals,
+    not the other way round.
+    """
+    wanted = {(r.patient_id, r.receiving_discipline) for r in referrals if r.receiving_discipline}
+    if not wanted:
+        return {}
+    appointment = apps.get_model("scheduling", "Appointment")
+    starts: dict[tuple[int, str], list[datetime.datetime]] = {}
+    rows = (
+        appointment.objects.filter(
+            patient_id__in={p for p, _ in wanted},
+            discipline__in={d for _, d in wanted},
+            status__in=("booked", "arrived", "fulfilled"),
+        )
+        .order_by("starts_at")
+        .values_list("patient_id", "discipline", "starts_at")
+    )
+    for patient_id, discipline, starts_at in rows:
+        starts.setdefault((patient_id, discipline), []).append(starts_at)
+    return starts
+
+
+def _first_visit_after(
+    starts: list[datetime.datetime], accepted_at: datetime.datetime | None
+) -> datetime.datetime | None:
+    """The first visit booked for the referral: the first at or after its acceptance."""
+    if accepted_at is None:
+        return None
+    return next((moment for moment in starts if moment >= accepted_at), None)

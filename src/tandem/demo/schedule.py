@@ -1,0 +1,155 @@
+"""The demo clinic's schedule: working hours, some patients' availability, and booked plans of care.
+
+Every active plan is booked through the real plan-booking services (greedy, as the front desk would with the
+optimizer's fast path), except Robert Hale's (D0000001): his plan (chiropractic 2x/week, physical therapy
+2x/week, massage 1x/week, massage immediately before the adjustment) is left for you to book from the browser.
+Safe to run again: hours are set only where a practitioner has none; plans with a booking are left alone.
+"""
+
+from __future__ import annotations
+
+import datetime
+import random
+from collections import Counter
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from tandem.accounts.models import Location, Organization, Practitioner, User
+from tandem.careplans.models import CarePlan, CarePlanStatus
+from tandem.demo.specs import ProgressStart
+from tandem.patients.models import Patient
+from tandem.scheduling.booking import bookable_activities, plan_booking_confirm, plan_booking_propose
+from tandem.scheduling.models import PatientAvailability, PlanBooking, WorkingHours
+from tandem.scheduling.services import patient_availability_set, working_hours_set
+
+UNBOOKED_MRNS = frozenset({"D0000001"})  # Robert Hale: booked by you, from the browser
+AVAILABILITY_SHARE = 0.3  # of patients with a plan, who can only come at certain times
+
+# (start, end, break start, break end) by persona; Monday to Friday at Riverside Main.
+PERSONA_HOURS: dict[str, tuple[str, str, str, str]] = {
+    "alice": ("08:00", "17:00", "12:00", "13:00"),
+    "ben": ("09:00", "18:00", "13:00", "14:00"),
+    "maya": ("08:30", "17:00", "12:30", "13:00"),
+}
+COLLEAGUE_HOURS: tuple[tuple[str, str, str, str], ...] = (
+    ("08:00", "16:30", "12:00", "12:30"),
+    ("10:00", "18:30", "14:00", "14:30"),
+)
+WINDOWS: tuple[tuple[str, str, str], ...] = (
+    ("weekdays after 15:00", "15:00", "18:30"),
+    ("weekday mornings", "08:00", "12:00"),
+)
+
+
+def demo_schedule_load(
+    *, organization: Organization, seed: int, today: datetime.date, progress: ProgressStart | None = None
+) -> Counter[str]:
+    created: Counter[str] = Counter()
+    admin = User.objects.get(username="admin")
+    dana = User.objects.get(username="dana")
+    with transaction.atomic():
+        _hours(organization, admin, created)
+    plans = list(
+        CarePlan.objects.filter(organization=organization, status=CarePlanStatus.ACTIVE)
+        .exclude(patient__mrn__in=UNBOOKED_MRNS)
+        .exclude(pk__in=PlanBooking.objects.values("plan_id"))
+        .select_related("patient")
+        .order_by("patient__mrn", "id")
+    )
+    with transaction.atomic():
+        _availability(plans, dana, seed, created)
+    riverside = Location.objects.get(organization=organization, name="Riverside Main")
+    advance = progress(len(plans), "plans booked") if progress and plans else None
+    for plan in plans:
+        if bookable_activities(plan):
+            _book(plan, _location_of(plan, riverside), dana, today, created)
+        if advance:
+            advance(1)
+    return created
+
+
+def _hours(organization: Organization, admin: User, created: Counter[str]) -> None:
+    practitioners = (
+        Practitioner.objects.filter(user__organization=organization, user__is_active=True)
+        .exclude(pk__in=WorkingHours.objects.values("practitioner_id"))
+        .select_related("user")
+        .prefetch_related("locations")
+        .order_by("id")
+    )
+    for number, practitioner in enumerate(practitioners):
+        username = practitioner.user.username
+        if username in PERSONA_HOURS:
+            location = Location.objects.get(organization=organization, name="Riverside Main")
+            starts, ends, break_starts, break_ends = PERSONA_HOURS[username]
+        else:
+            location = (
+                practitioner.locations.order_by("id").first()
+                or Location.objects.filter(organization=organization).order_by("id").first()
+            )
+            starts, ends, break_starts, break_ends = COLLEAGUE_HOURS[number % len(COLLEAGUE_HOURS)]
+        assert location is not None
+        for weekday in range(5):
+            working_hours_set(
+                actor=admin,
+                practitioner=practitioner,
+                location=location,
+                weekday=weekday,
+                data={
+                    "starts_at": starts,
+                    "ends_at": ends,
+                    "break_starts_at": break_starts,
+                    "break_ends_at": break_ends,
+                },
+            )
+            created["working hours"] += 1
+
+
+def _availability(plans: list[CarePlan], actor: User, seed: int, created: Counter[str]) -> None:
+    have = set(PatientAvailability.objects.values_list("patient_id", flat=True).distinct())
+    for plan in plans:
+        patient: Patient = plan.patient
+        rng = random.Random(f"{seed}:availability:{patient.mrn}")
+        if patient.pk in have or rng.random() >= AVAILABILITY_SHARE:
+            continue
+        _, starts, ends = WINDOWS[rng.randrange(len(WINDOWS))]
+        patient_availability_set(
+            actor=actor,
+            patient=patient,
+            windows=[{"weekday": d, "starts_at": starts, "ends_at": ends} for d in range(5)],
+        )
+        have.add(patient.pk)
+        created["patients with availability windows"] += 1
+
+
+def _location_of(plan: CarePlan, default: Location) -> Location:
+    """Where the plan's preferred practitioners work (most of them), else the main location."""
+    preferred = [
+        a.preferred_practitioner_id for a in bookable_activities(plan) if a.preferred_practitioner_id
+    ]
+    places = Counter(
+        WorkingHours.objects.filter(practitioner_id__in=preferred).values_list("location_id", flat=True)
+    )
+    if not places:
+        return default
+    return Location.objects.get(pk=places.most_common(1)[0][0])
+
+
+def _book(
+    plan: CarePlan, location: Location, actor: User, today: datetime.date, created: Counter[str]
+) -> None:
+    starts_on = max(today, timezone.localdate())
+    try:
+        with transaction.atomic():
+            booking = plan_booking_propose(
+                actor=actor, plan=plan, location=location, starts_on=starts_on, method="greedy"
+            )
+            if booking.appointments.exists():
+                plan_booking_confirm(actor=actor, booking=booking)
+                created["appointments"] += booking.appointments.count()
+                created["plans booked"] += 1
+            created["visits that did not fit"] += len(booking.unplaced)
+    except ValidationError:
+        # A plan the safety check now refuses (or with nothing bookable) stays unbooked, as at a real desk.
+        created["plans not booked"] += 1
