@@ -7,11 +7,11 @@ import datetime
 
 import pytest
 from django.utils import timezone
+from tests.referrals.conftest import OVERRIDE, massage_order_data
 
 from tandem.referrals import services as referrals
 from tandem.referrals.selectors import referral_turnaround
 from tandem.scheduling.services import appointment_book, at
-from tests.referrals.conftest import OVERRIDE, massage_order_data
 
 
 @pytest.fixture
