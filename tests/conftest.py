@@ -226,7 +226,7 @@ def walk_ids_careplans(alice, ben, patient, other_patient) -> dict[str, dict[str
 
 @pytest.fixture
 def next_monday() -> datetime.date:
-    """A Monday at least a day ahead, so visits booked on it are in the future whatever time the suite runs."""
+    """A Monday at least a day ahead: visits booked on it are in the future whatever time the suite runs."""
     from django.utils import timezone
 
     today = timezone.localdate()
@@ -260,7 +260,9 @@ def room_named(location, name: str):
 
 
 @pytest.fixture
-def walk_ids_scheduling(alice, ben, dana, patient, other_patient, clinic_hours, next_monday, walk_ids_careplans):
+def walk_ids_scheduling(
+    alice, ben, dana, patient, other_patient, clinic_hours, next_monday, walk_ids_careplans
+):
     from tandem.scheduling import services as scheduling
     from tandem.scheduling.models import CalendarFeed
 
@@ -283,7 +285,11 @@ def walk_ids_scheduling(alice, ben, dana, patient, other_patient, clinic_hours, 
         return scheduling.waitlist_add(
             actor=dana,
             patient=person,
-            data={"location": riverside.pk, "discipline": practitioner.practitioner.discipline, "minutes": 30},
+            data={
+                "location": riverside.pk,
+                "discipline": practitioner.practitioner.discipline,
+                "minutes": 30,
+            },
         ).pk
 
     away = scheduling.time_off_add(

@@ -1,7 +1,7 @@
 """A process of the booking race (test_race.py), run against its own migrated database.
 
     python race_worker.py seed              create the clinic, alice's hours and N patients; print ids as JSON
-    python race_worker.py book READY GO SPEC  connect, touch READY, wait until the file GO exists, then book in
+    python race_worker.py book READY GO SPEC  connect, touch READY, wait for the file GO, then book in
                                             threads; print the results as JSON
     python race_worker.py count STARTS_AT   print how many occupying appointments start then
 
@@ -134,7 +134,8 @@ def book(ready: Path, go: Path, spec: dict[str, Any]) -> list[str]:
     ready.touch()
     results = [""] * len(bookings)
     threads = [
-        threading.Thread(target=_book, args=(spec["mode"], b, spec["dana"], results, i)) for i, b in enumerate(bookings)
+        threading.Thread(target=_book, args=(spec["mode"], b, spec["dana"], results, i))
+        for i, b in enumerate(bookings)
     ]
     deadline = time.monotonic() + GO_TIMEOUT_SECONDS
     while not go.exists():
@@ -153,7 +154,9 @@ def count(starts_at: str) -> int:
     from tandem.scheduling.services import at
 
     starts = datetime.datetime.fromisoformat(starts_at)
-    return Appointment.objects.filter(status__in=OCCUPYING_STATUSES, starts_at=at(starts.date(), starts.time())).count()
+    return Appointment.objects.filter(
+        status__in=OCCUPYING_STATUSES, starts_at=at(starts.date(), starts.time())
+    ).count()
 
 
 def main(argv: list[str]) -> int:

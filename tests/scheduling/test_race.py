@@ -1,4 +1,4 @@
-"""Invariant 1 under concurrency: 24 bookings of one slot, at the same moment, end with exactly one appointment.
+"""Invariant 1 under concurrency: 24 bookings of one slot at the same moment end with exactly one appointment.
 
 The racers are 4 processes of 6 threads each (tests/scheduling/race_worker.py), every thread with its own
 database connection, released together by a start file once all have connected. They run against a database
