@@ -51,4 +51,10 @@ cat <<EOF
 
 EOF
 
-exec "$TANDEM" serve --host "$HOST" --port "$PORT"
+# Background jobs (appointment reminders every 15 minutes; e-mails land in $TANDEM_DATA_DIR/outbox unless
+# TANDEM_EMAIL_URL names an SMTP server). The consumer stops with the server.
+"$TANDEM" run_huey --quiet >"$TANDEM_DATA_DIR/huey.log" 2>&1 &
+HUEY_PID=$!
+trap 'kill "$HUEY_PID" 2>/dev/null || true' EXIT
+
+"$TANDEM" serve --host "$HOST" --port "$PORT"

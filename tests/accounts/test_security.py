@@ -31,6 +31,8 @@ def _tandem(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
         ("TANDEM_SECRET_KEY", "short"),
         ("TANDEM_ALLOWED_HOSTS", " , "),
         ("TANDEM_HTTPS", "perhaps"),
+        ("TANDEM_EMAIL_URL", "pigeon://loft"),
+        ("TANDEM_EMAIL_URL", "smtp://mail.example:notaport"),
     ],
 )
 def test_it_refuses_to_start_with_a_bad_setting_and_names_it(tmp_path, variable, value):
@@ -112,3 +114,17 @@ def test_a_session_ends_when_it_expires(alice, client):
     response = client.get(reverse("patient_list"))
     assert response.status_code == 302
     assert reverse("login") in response["Location"]
+
+
+def test_email_goes_to_the_outbox_by_default_or_through_the_smtp_server_named(tmp_path):
+    from tandem.config.env import env_email
+
+    assert env_email(tmp_path) == {
+        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "EMAIL_FILE_PATH": str(tmp_path / "outbox"),
+    }
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TANDEM_EMAIL_URL", "smtps://clinic:s3cret@mail.example.org")
+        smtp = env_email(tmp_path)
+    assert smtp["EMAIL_HOST"] == "mail.example.org" and smtp["EMAIL_PORT"] == 465
+    assert smtp["EMAIL_USE_SSL"] is True and smtp["EMAIL_HOST_USER"] == "clinic"

@@ -100,3 +100,32 @@ def env_time_zone(name: str = "TANDEM_TIME_ZONE", default: str = "America/New_Yo
             f"{name}={raw!r} is not an IANA time zone such as America/New_York."
         ) from exc
     return raw
+
+
+def env_email(data_dir: Path, name: str = "TANDEM_EMAIL_URL") -> dict[str, object]:
+    """Django e-mail settings from one URL: unset or `file:` writes each message to DATA_DIR/outbox (nothing
+    leaves the machine); `smtp://user:password@host:port` or `smtps://...` (TLS) sends through a server."""
+    raw = os.environ.get(name, "").strip()
+    if raw in ("", "file:", "file"):
+        return {
+            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "EMAIL_FILE_PATH": str(data_dir / "outbox"),
+        }
+    parsed = urlparse(raw)
+    if parsed.scheme not in ("smtp", "smtps") or not parsed.hostname:
+        raise ConfigurationError(
+            f"{name}={raw!r} is not supported; use smtp://user:password@host:port or file:."
+        )
+    try:
+        port = parsed.port or (465 if parsed.scheme == "smtps" else 25)
+    except ValueError:
+        raise ConfigurationError(f"{name}={raw!r} has an invalid port.") from None
+    return {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": parsed.hostname,
+        "EMAIL_PORT": port,
+        "EMAIL_HOST_USER": parsed.username or "",
+        "EMAIL_HOST_PASSWORD": parsed.password or "",
+        "EMAIL_USE_SSL": parsed.scheme == "smtps",
+        "EMAIL_TIMEOUT": 20,
+    }

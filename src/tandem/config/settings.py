@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from tandem.config.env import (
     env_bool,
     env_data_dir,
     env_database_url,
+    env_email,
     env_hosts,
     env_secret_key,
     env_time_zone,
@@ -38,6 +40,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "axes",
     "ninja",
+    "huey.contrib.djhuey",
     "tandem.core",
     "tandem.accounts",
     "tandem.audit",
@@ -165,3 +168,17 @@ LOGGING = {
 }
 
 NINJA_PAGINATION_PER_PAGE = 50
+
+# E-mail (appointment reminders): TANDEM_EMAIL_URL, default a file per message in DATA_DIR/outbox.
+globals().update(env_email(DATA_DIR))
+DEFAULT_FROM_EMAIL = os.environ.get("TANDEM_EMAIL_FROM", "Tandem <no-reply@tandem.invalid>")
+
+# Background jobs (huey, SQLite storage in the data dir): periodic jobs such as the appointment reminders.
+# `tandem run_huey` runs the consumer (`make run` starts one); every job is also a `tandem` command.
+HUEY = {
+    "huey_class": "huey.SqliteHuey",
+    "name": "tandem",
+    "filename": str(DATA_DIR / "huey.sqlite3"),
+    "immediate": False,
+    "consumer": {"workers": 1, "worker_type": "thread"},
+}
