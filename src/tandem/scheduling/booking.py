@@ -1,9 +1,9 @@
 """Book a whole plan of care: the database becomes a planning.Problem, the optimizer's Solution becomes
 `proposed` appointments of a PlanBooking, and confirming turns them all into booked visits in one transaction.
 
-Weeks are calendar weeks (Monday to Sunday) counted from the plan's series start: the Monday of the week of its
-first booking. "2 visits a week for 6 weeks" means 2 in each of those 6 weeks; a re-plan after a cancellation
-proposes only what is missing from each remaining week.
+Weeks are calendar weeks (Monday to Sunday) counted from the plan's series start: the Monday of the week of
+its first booking. "2 visits a week for 6 weeks" means 2 in each of those 6 weeks; a re-plan after a
+cancellation proposes only what is missing from each remaining week.
 """
 
 from __future__ import annotations
@@ -241,14 +241,14 @@ def build_problem(
                 if week < 0 or week >= span or (week + 1) * 7 * DAY <= earliest:
                     continue
                 missing = activity.visits_per_week - have[(activity.pk, week)]
+                discipline = label(DISCIPLINES, activity.discipline).lower()
                 for k in range(max(0, missing)):
                     if not candidates:
                         build.skipped.append(
                             {
                                 "activity": activity.pk,
                                 "week": w + 1,
-                                "reason": f"Nobody practising {label(DISCIPLINES, activity.discipline).lower()} "
-                                f"works at {location.name}.",
+                                "reason": f"Nobody practising {discipline} works at {location.name}.",
                             }
                         )
                         continue
@@ -318,6 +318,8 @@ def _store(
     unplaced = [u for u in solution.unplaced if u.visit in mine]
     anchor = build.anchors[plan.pk]
     offset = (anchor - build.day0).days // 7
+    # build.skipped holds every plan's skipped visits (batch mode): keep this plan's only.
+    skipped = [s for s in build.skipped if build.activities[int(str(s["activity"]))].plan_id == plan.pk]
     booking = PlanBooking.objects.create(
         plan=plan,
         location=location,
@@ -326,7 +328,7 @@ def _store(
         weeks=max((a.weeks for a in bookable_activities(plan)), default=0),
         method=solution.method,
         solver_status=solution.status,
-        requested=len(mine) + sum(1 for s in build.skipped),
+        requested=len(mine) + len(skipped),
         unplaced=[
             {
                 "activity": build.visits[u.visit].activity,
@@ -335,7 +337,7 @@ def _store(
             }
             for u in unplaced
         ]
-        + build.skipped,
+        + skipped,
         rules_total=sum(1 for r, a, _ in planning.rule_instances(problem) if r.plan == plan.pk),
         rules_met=_rules_met(problem, placements, plan.pk),
         wall_seconds=solution.wall_seconds,
@@ -500,8 +502,30 @@ def plan_booking_confirm(*, actor: User, booking: PlanBooking) -> PlanBooking:
         raise ValidationError(
             {"booking": f"The proposal starts {when(stale[0].starts_at)}, which has passed: propose again."}
         )
-    for activity in {a.activity for a in proposed if a.activity is not None}:
+    activities = {a.activity for a in proposed if a.activity is not None}
+    bookable = {a.pk for a in bookable_activities(plan)}
+    if any(activity.pk not in bookable for activity in activities):
+        raise ValidationError(
+            {
+                "booking": "The plan's activities changed since the proposal (removed or awaiting approval): "
+                "propose again."
+            }
+        )
+    for activity in activities:
         activity_recheck_safety(actor, activity, "book it")
+    # Hours and time off are not in the database constraint: check them again, as a single booking does.
+    away = [
+        f"{a.get_discipline_display()} {when(a.starts_at)}"
+        for a in proposed
+        if not _within_hours(a, booking.location)
+    ]
+    if away:
+        raise ValidationError(
+            {
+                "booking": [f"No longer within working hours or now time off: {t}." for t in away]
+                + ["Nothing was booked: propose again."]
+            }
+        )
     taken: list[str] = []
     for appointment in proposed:
         appointment.status = AppointmentStatus.BOOKED
@@ -543,6 +567,12 @@ def plan_booking_confirm(*, actor: User, booking: PlanBooking) -> PlanBooking:
     return booking
 
 
+def _within_hours(appointment: Appointment, location: Location) -> bool:
+    day = local(appointment.starts_at).date()
+    blocks = working_blocks(appointment.practitioner, location, day, day)
+    return any(b.starts_at <= appointment.starts_at and appointment.ends_at <= b.ends_at for b in blocks)
+
+
 def _join_care_team(actor: User, plan: CarePlan, practitioners: Iterable[Practitioner]) -> None:
     """A practitioner booked to see the patient joins the care team (they must see the chart to treat)."""
     on_team = set(
@@ -572,7 +602,7 @@ def location_optimise(
     method: str = "cp-sat",
     time_limit: float = BATCH_TIME_LIMIT,
 ) -> BatchResult:
-    """Batch mode: place the missing visits of every active plan at the location together, in one optimisation.
+    """Batch mode: place the missing visits of every active plan at the location together, in one run.
 
     Booked visits stay where they are; the answer is one proposal per plan, each confirmed (or not) by staff.
     """

@@ -294,7 +294,7 @@ class WaitlistEntry(TimeStampedModel):
 
 
 class CalendarFeed(models.Model):
-    """A secret iCalendar (.ics) URL for a calendar app that cannot sign in: one practitioner's or one patient's.
+    """A secret iCalendar (.ics) URL for a calendar app that cannot sign in: a practitioner's or a patient's.
 
     Only the SHA-256 digest of the token is stored; revoking sets `revoked_at`. Practitioner feeds show
     patients' initials only; patient feeds show discipline, practitioner and place, never clinical content.

@@ -1,7 +1,7 @@
 """Every change to the schedule: availability, appointments and the waitlist.
 
-Each service checks who acts, validates, writes and audits in one transaction. Overlaps are checked first for a
-clear message; the database (migration 0002) refuses them anyway, so two people booking the same slot at the
+Each service checks who acts, validates, writes and audits in one transaction. Overlaps are checked first for
+a clear message; the database (migration 0002) refuses them anyway, so two people booking the same slot at the
 same moment get one appointment and one message, never two appointments.
 """
 
@@ -100,7 +100,8 @@ def working_blocks(
     hours: Sequence[WorkingHours] | None = None,
     time_off: Sequence[TimeOff] | None = None,
 ) -> list[Block]:
-    """When the practitioner works at the location between two days (inclusive): hours minus breaks and time off.
+    """When the practitioner works at the location between two days (inclusive): hours minus breaks and time
+    off.
 
     Pass `hours` and `time_off` already loaded (all of the practitioner's) to avoid a query per practitioner.
     """
@@ -232,7 +233,7 @@ def _moment(value: object, field: str, errors: dict[str, str]) -> datetime.datet
 def time_off_add(
     *, actor: User, practitioner: Practitioner, starts_at: object, ends_at: object, reason: str = ""
 ) -> TimeOff:
-    """Mark a practitioner away. Appointments already booked in it are listed by `appointments_in_time_off`."""
+    """Mark a practitioner away. Visits already booked in it are listed by `appointments_in_time_off`."""
     if not can_manage_availability(actor, practitioner):
         raise ValidationError({"practitioner": "You may not change this practitioner's time off."})
     errors: dict[str, str] = {}
@@ -363,9 +364,8 @@ def _slot_problems(
         errors["room"] = f"Choose an open room at {location.name}."
     needed = EQUIPMENT_FOR_DISCIPLINE.get(practitioner.discipline, "")
     if needed and needed not in (room.equipment or []):
-        errors["room"] = (
-            f"{room.name} has no {needed.replace('-', ' ')}, which a {practitioner.get_discipline_display().lower()} visit needs."
-        )
+        discipline = practitioner.get_discipline_display().lower()
+        errors["room"] = f"{room.name} has no {needed.replace('-', ' ')}, which a {discipline} visit needs."
     day = local(starts_at).date()
     if local(ends_at).date() != day and local(ends_at).time() != datetime.time():
         errors["ends_at"] = "A visit starts and ends on the same day."
@@ -453,11 +453,8 @@ def _save_occupying(appointment: Appointment) -> None:
         with transaction.atomic():
             appointment.save()
     except IntegrityError:
-        raise ValidationError(
-            {
-                "starts_at": "Someone else has just booked this time for the practitioner, the room or the patient."
-            }
-        ) from None
+        message = "Someone else has just booked this time for the practitioner, the room or the patient."
+        raise ValidationError({"starts_at": message}) from None
 
 
 def _describe(appointment: Appointment) -> str:
@@ -491,9 +488,8 @@ def appointment_book(*, actor: User, patient: Patient, data: Mapping[str, Any]) 
     assert practitioner and room and starts_at
     ends_at = starts_at + datetime.timedelta(minutes=minutes)
     if activity is not None and activity.discipline != practitioner.discipline:
-        errors["practitioner"] = (
-            f"This is a {activity.get_discipline_display().lower()} visit: choose a practitioner of that discipline."
-        )
+        discipline = activity.get_discipline_display().lower()
+        errors["practitioner"] = f"This is a {discipline} visit: choose a practitioner of that discipline."
     if starts_at < timezone.now() - datetime.timedelta(minutes=5):
         errors["starts_at"] = "That time has passed: book a time from now on."
     elif starts_at > timezone.now() + datetime.timedelta(days=MAX_BOOKING_DAYS_AHEAD):
@@ -535,18 +531,15 @@ def appointment_book(*, actor: User, patient: Patient, data: Mapping[str, Any]) 
 
 @transaction.atomic
 def appointment_move(*, actor: User, appointment: Appointment, data: Mapping[str, Any]) -> Appointment:
-    """Reschedule a booked visit: a new start and optionally another practitioner (same discipline) or room."""
+    """Move a booked visit: a new start and optionally another practitioner (same discipline) or room."""
     appointment = (
         Appointment.objects.select_for_update().select_related("patient", "location").get(pk=appointment.pk)
     )
     if not can_schedule_for(actor, appointment.patient):
         raise ValidationError({"appointment": "No such appointment."})
     if appointment.status != AppointmentStatus.BOOKED:
-        raise ValidationError(
-            {
-                "status": f"Only a booked appointment can be moved; this one is {appointment.get_status_display().lower()}."
-            }
-        )
+        status = appointment.get_status_display().lower()
+        raise ValidationError({"status": f"Only a booked appointment can be moved; this one is {status}."})
     errors: dict[str, str] = {}
     org = appointment.organization_id
     practitioner = (
@@ -619,11 +612,8 @@ def _move_status(
     ):
         raise ValidationError({"appointment": "No such appointment."})
     if (appointment.status, to) not in STATUS_MOVES:
-        raise ValidationError(
-            {
-                "status": f"You cannot {verb} an appointment that is {appointment.get_status_display().lower()}."
-            }
-        )
+        status = appointment.get_status_display().lower()
+        raise ValidationError({"status": f"You cannot {verb} an appointment that is {status}."})
     now = timezone.now()
     if to == AppointmentStatus.NOSHOW and appointment.starts_at > now:
         raise ValidationError({"status": "A visit that has not started yet cannot be a no-show."})
@@ -775,6 +765,11 @@ def _fits_patient(entry: WaitlistEntry, starts_at: datetime.datetime, ends_at: d
     )
 
 
+def _slot_key(moment: datetime.datetime) -> str:
+    """A declined slot as UTC ISO text: the same instant always gives the same text, whatever its zone."""
+    return moment.astimezone(datetime.UTC).isoformat()
+
+
 def waitlist_offer_slot(
     *,
     actor: User,
@@ -805,7 +800,7 @@ def waitlist_offer_slot(
     )
     for entry in candidates:
         offer_end = starts_at + datetime.timedelta(minutes=entry.minutes)
-        if offer_end > ends_at or starts_at.isoformat() in entry.declined_slots:
+        if offer_end > ends_at or _slot_key(starts_at) in entry.declined_slots:
             continue
         if not _fits_patient(entry, starts_at, offer_end):
             continue
@@ -878,7 +873,7 @@ def waitlist_decline(*, actor: User, entry: WaitlistEntry) -> WaitlistEntry | No
         raise ValidationError({"status": "This entry has no slot on offer."})
     assert entry.offer_starts_at and entry.offer_practitioner and entry.offer_room
     slot = (entry.offer_starts_at, entry.offer_practitioner, entry.offer_room, entry.offer_ends_at)
-    entry.declined_slots = [*entry.declined_slots, entry.offer_starts_at.isoformat()]
+    entry.declined_slots = [*entry.declined_slots, _slot_key(entry.offer_starts_at)]
     entry.status = WaitlistStatus.WAITING
     entry.offer_starts_at = entry.offer_practitioner = entry.offer_room = entry.offered_at = None  # type: ignore[assignment]
     entry.save()

@@ -1,0 +1,1 @@
+"""Tandem benchmarks: `python -m bench` (see bench/README.md)."""
