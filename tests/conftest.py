@@ -264,7 +264,7 @@ def walk_ids_scheduling(
     alice, ben, dana, patient, other_patient, clinic_hours, next_monday, walk_ids_careplans
 ):
     from tandem.scheduling import services as scheduling
-    from tandem.scheduling.models import CalendarFeed
+    from tandem.scheduling.models import CalendarFeed, PlanBooking
 
     riverside = clinic_hours
 
@@ -300,6 +300,20 @@ def walk_ids_scheduling(
         reason="Course",
     )
     feed = CalendarFeed.objects.create(owner=alice, practitioner=alice.practitioner, digest="0" * 64)
+
+    def proposal(plan_id: int) -> int:
+        return PlanBooking.objects.create(
+            plan_id=plan_id,
+            location=riverside,
+            series_start_on=next_monday,
+            starts_on=next_monday,
+            weeks=6,
+            method="greedy",
+            solver_status="greedy",
+            requested=0,
+            created_by=alice,
+        ).pk
+
     shared = {
         "practitioner_id": alice.practitioner.pk,
         "location_id": riverside.pk,
@@ -313,10 +327,12 @@ def walk_ids_scheduling(
             **shared,
             "appointment_id": book(patient, alice, "Adjusting 1", 9),
             "entry_id": entry(patient, alice),
+            "booking_id": proposal(walk_ids_careplans["robert"]["plan_id"]),
         },
         "linda": {
             **shared,
             "appointment_id": book(other_patient, ben, "Gym floor", 9),
             "entry_id": entry(other_patient, ben),
+            "booking_id": proposal(walk_ids_careplans["linda"]["plan_id"]),
         },
     }

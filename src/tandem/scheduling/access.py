@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from django.http import Http404
 from django.utils import timezone
 
-from tandem.accounts.models import Location, Practitioner, Role, User
+from tandem.accounts.models import Location, Practitioner, Role, Room, User
 from tandem.careplans.models import CarePlan
 from tandem.core.ids import parse_id
 from tandem.patients.access import Purpose, can_see_patient, refuse_access
@@ -144,3 +144,13 @@ def access_location(user: User, location_id: object) -> Location:
     if not user.is_active or location.organization_id != user.organization_id:
         raise Http404("No such location.")
     return location
+
+
+def access_room(user: User, room_id: object) -> Room:
+    """A room of one of the user's clinic's locations (through access_location), or 404."""
+    try:
+        room = Room.objects.select_related("location").get(pk=parse_id(room_id))
+    except (Room.DoesNotExist, ValueError):
+        raise Http404("No such room.") from None
+    access_location(user, room.location_id)
+    return room

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import math
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -303,6 +304,11 @@ def _solve(problem: planning.Problem, *, method: str, time_limit: float) -> plan
     return planning.solve(problem, time_limit=time_limit)
 
 
+def _renumber_week(reason: str, week: int, offset: int) -> str:
+    """The solver counts weeks from the problem's first Monday; the proposal from the plan's series start."""
+    return re.sub(rf"\b([Ww])eek {week + 1}\b", lambda m: f"{m.group(1)}eek {week - offset + 1}", reason)
+
+
 def _store(
     *,
     actor: User,
@@ -333,7 +339,7 @@ def _store(
             {
                 "activity": build.visits[u.visit].activity,
                 "week": build.visits[u.visit].week - offset + 1,
-                "reason": u.reason,
+                "reason": _renumber_week(u.reason, build.visits[u.visit].week, offset),
             }
             for u in unplaced
         ]

@@ -1,4 +1,4 @@
-"""Scheduling pages: the calendar (urls_calendar); plan booking, waitlist, availability, feeds (urls_booking)."""
+"""Scheduling pages: calendar (urls_calendar); plan booking, waitlist, availability, feeds (urls_booking)."""
 
 from django.urls import URLPattern
 

@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -35,6 +35,7 @@ from tandem.scheduling.access import (
     access_appointment,
     access_location,
     access_practitioner,
+    access_room,
     access_schedule_patient,
 )
 from tandem.scheduling.forms_calendar import AppointmentBookForm, AppointmentMoveForm, ReasonForm, parse_day
@@ -55,16 +56,6 @@ STATUS_ACTIONS: dict[str, str] = {
     AppointmentStatus.NOSHOW: "No-show",
     AppointmentStatus.BOOKED: "Undo",
 }
-
-
-def _access_room(user: User, room_id: object) -> Room:
-    """A room of one of the user's clinic's locations (through access_location), or 404."""
-    try:
-        room = Room.objects.select_related("location").get(pk=parse_id(room_id))
-    except (Room.DoesNotExist, ValueError):
-        raise Http404("No such room.") from None
-    access_location(user, room.location_id)
-    return room
 
 
 @dataclass(frozen=True)
@@ -99,7 +90,7 @@ def _calendar_context(user: User, spec: CalendarSpec) -> dict[str, Any]:
         calendar = selectors.calendar_for_practitioner(user, subject, days)
         title = subject.display_name
     else:
-        subject = _access_room(user, spec.subject_id)
+        subject = access_room(user, spec.subject_id)
         calendar = selectors.calendar_for_room(user, subject, days)
         title = f"{subject.location.name} · {subject.name}"
     if calendar.named_patient_ids:
