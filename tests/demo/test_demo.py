@@ -139,7 +139,7 @@ def test_it_builds_the_personas_and_key_patients(db):
         assert username in output
     assert User.objects.get(username="alice").practitioner.locations.count() == 2
     assert User.objects.get(username="pt2").practitioner.display_name == "Priya Shah, DPT"
-    assert Room.objects.filter(location__organization__name="Riverside Spine & Wellness").count() == 8
+    assert Room.objects.filter(location__organization__name="Riverside Spine & Wellness").count() == 9
 
     robert = Patient.objects.get(mrn="D0000001")
     assert robert.full_name == "Robert Hale"

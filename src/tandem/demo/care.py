@@ -41,7 +41,7 @@ from tandem.careplans.services import (
     sequence_rule_add,
 )
 from tandem.core.vocabularies import SPINAL_REGIONS_FOR_CMT
-from tandem.demo.specs import mrn
+from tandem.demo.specs import ProgressStart, mrn
 from tandem.patients.models import CareTeamMember, Condition, Patient
 from tandem.referrals.models import (
     RESPONSE_TIME,
@@ -112,9 +112,6 @@ CONTACTS: tuple[dict[str, Any], ...] = (
         "npi": "1902000004",
     },
 )
-
-# Given the number of scenarios about to run and what they are, answer a function to call after each.
-ProgressStart = Callable[[int, str], Callable[[int], object]]
 
 
 class DemoScenarioError(Exception):

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 
@@ -33,7 +33,7 @@ from tandem.demo import generator
 from tandem.demo.care import demo_care_load
 from tandem.demo.key_patients import KEY_PATIENTS
 from tandem.demo.schedule import demo_schedule_load
-from tandem.demo.specs import MAX_PATIENTS, MRN_PREFIX, PatientSpec, mrn
+from tandem.demo.specs import MAX_PATIENTS, MRN_PREFIX, PatientSpec, ProgressStart, mrn
 from tandem.patients.models import AllergyIntolerance, CareTeamMember, Condition, MedicationStatement, Patient
 from tandem.referrals.models import ExternalProvider, Referral, ReferralLetter
 from tandem.referrals.workflow import OPEN_STATUSES
@@ -42,10 +42,6 @@ from tandem.scheduling.models import Appointment, AppointmentStatus
 
 CLINIC_NAME = "Riverside Spine & Wellness"
 BATCH_SIZE = 1000
-
-# Given how many items a stage is about to write and what they are ("patients", "care scenarios"), answer a
-# function to call with the number written after each batch.
-ProgressStart = Callable[[int, str], Callable[[int], object]]
 
 
 class DemoSeedMismatch(Exception):

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
 from tandem.patients import icd10
+
+# Given how many items a stage is about to write and what they are ("patients", "care scenarios"), answer a
+# function to call with the number written after each batch.
+ProgressStart = Callable[[int, str], Callable[[int], object]]
 
 MRN_PREFIX = "D"
 MAX_PATIENTS = 9_999_999  # "D" + 7 digits
