@@ -470,7 +470,7 @@ def _robert_hale(context: _Context, patient: Patient) -> None:
                 {"name": "Glute bridge", "sets": 3, "repetitions": 12, "notes": "No lumbar extension."},
                 {"name": "McGill curl-up", "sets": 3, "repetitions": 6, "notes": "Hold 8 s."},
             ],
-            "visits_per_week": 2,
+            "visits_per_week": 1,
             "weeks": 6,
             "visit_minutes": 45,
             "preferred_practitioner": _practitioner_id(context, "ben"),

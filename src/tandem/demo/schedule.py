@@ -2,7 +2,8 @@
 
 Every active plan is booked through the real plan-booking services (greedy, as the front desk would with the
 optimizer's fast path), except Robert Hale's (D0000001): his plan (chiropractic 2x/week, physical therapy
-2x/week, massage 1x/week, massage immediately before the adjustment) is left for you to book from the browser.
+1x/week, massage 1x/week for 6 weeks, massage immediately before the adjustment, exercise within 30 minutes
+after it) is left for you to book from the browser.
 Safe to run again: hours are set only where a practitioner has none; plans with a booking are left alone.
 """
 
