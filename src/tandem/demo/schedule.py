@@ -26,7 +26,7 @@ from tandem.scheduling.models import PatientAvailability, PlanBooking, WorkingHo
 from tandem.scheduling.services import patient_availability_set, working_hours_set
 
 UNBOOKED_MRNS = frozenset({"D0000001"})  # Robert Hale: booked by you, from the browser
-AVAILABILITY_SHARE = 0.3  # of patients with a plan, who can only come at certain times
+AVAILABILITY_EVERY = 3  # one patient with a plan in 3 can only come at certain times
 
 # (start, end, break start, break end) by persona; Monday to Friday at Riverside Main.
 PERSONA_HOURS: dict[str, tuple[str, str, str, str]] = {
@@ -108,11 +108,12 @@ def _hours(organization: Organization, admin: User, created: Counter[str]) -> No
 
 
 def _availability(plans: list[CarePlan], actor: User, seed: int, created: Counter[str]) -> None:
+    """Every third patient with a plan to book (by MRN) can only come at certain times."""
     have = set(PatientAvailability.objects.values_list("patient_id", flat=True).distinct())
-    for plan in plans:
+    for number, plan in enumerate(plans):
         patient: Patient = plan.patient
         rng = random.Random(f"{seed}:availability:{patient.mrn}")
-        if patient.pk in have or rng.random() >= AVAILABILITY_SHARE:
+        if patient.pk in have or number % AVAILABILITY_EVERY != AVAILABILITY_EVERY - 1:
             continue
         _, starts, ends = WINDOWS[rng.randrange(len(WINDOWS))]
         patient_availability_set(
