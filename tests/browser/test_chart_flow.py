@@ -7,21 +7,14 @@ Screenshots go to test-artifacts/ at the repository root.
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.browser.serving import CHROMIUM, demo_env, require_chromium, serving
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-TANDEM = str(Path(sys.executable).parent / "tandem")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -31,70 +24,14 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-START_TIMEOUT = 60  # seconds for gunicorn to answer
 ACTION_TIMEOUT = 15_000  # milliseconds for one browser step
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _server_env(data_dir: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TANDEM_")}
-    # Always SQLite in the temporary data dir: a PostgreSQL TANDEM_DATABASE_URL is not ours to fill.
-    env.update(TANDEM_DATA_DIR=str(data_dir), TANDEM_HTTPS="0", TANDEM_DEBUG="0")
-    return env
-
-
-def _tandem(env: dict[str, str], *args: str) -> None:
-    result = subprocess.run([TANDEM, *args], env=env, capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, f"tandem {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
-
-
-def _wait_until_serving(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            pytest.fail(f"tandem serve exited with {server.returncode}:\n{log.read_text()[-4000:]}")
-        try:
-            with urllib.request.urlopen(url + "/login/", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.25)
-    pytest.fail(f"tandem serve did not answer within {START_TIMEOUT} s:\n{log.read_text()[-4000:]}")
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium (make test does)")
-    data_dir = tmp_path_factory.mktemp("tandem-browser")
-    env = _server_env(data_dir)
-    _tandem(env, "migrate", "--verbosity", "0")
-    _tandem(env, "demo", "--patients", "30", "--verbosity", "0")
-    port = _free_port()
-    log = data_dir / "serve.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [TANDEM, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        url = f"http://127.0.0.1:{port}"
-        _wait_until_serving(url, process, log)
+    require_chromium()
+    with serving(demo_env(tmp_path_factory.mktemp("tandem-browser"))) as url:
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=15)
 
 
 @pytest.fixture(scope="module")

@@ -201,6 +201,8 @@ def test_re_planning_after_a_cancellation_proposes_only_the_missing_visit(
     client.post(f"/bookings/{first.pk}/confirm")
     cancelled = first.appointments.filter(discipline="physical-therapy").order_by("starts_at").last()
     services.appointment_cancel(actor=dana, appointment=cancelled, reason="Practitioner away")
+    detail = client.get(f"/appointments/{cancelled.pk}/").content.decode()
+    assert f'id="replan" href="/careplans/{plan.pk}/book"' in detail
     page = client.get(f"/careplans/{plan.pk}/book").content.decode()
     assert "Re-plan the rest" in page
     second = _propose(client, plan, next_monday)
@@ -330,3 +332,27 @@ def test_the_batch_refuses_too_many_weeks_beside_the_field(client_for, dana, cli
         {"starts_on": next_monday.isoformat(), "weeks": "60", "method": "greedy"},
     )
     assert response.status_code == 422 and 'id="id_weeks-errors"' in response.content.decode()
+
+
+def test_a_booked_or_one_off_visit_offers_no_re_plan(client_for, alice, dana, plan, next_monday, patient):
+    client = client_for(alice)
+    first = _propose(client, plan, next_monday)
+    client.post(f"/bookings/{first.pk}/confirm")
+    booked = first.appointments.order_by("starts_at").first()
+    assert 'id="replan"' not in client.get(f"/appointments/{booked.pk}/").content.decode()
+    riverside = plan.patient.organization.locations.get(name="Riverside Main")
+    one_off = services.appointment_book(
+        actor=dana,
+        patient=patient,
+        data={
+            "practitioner": alice.practitioner.pk,
+            "room": riverside.rooms.get(name="Adjusting 2").pk,
+            "starts_at": datetime.datetime.combine(
+                next_monday + datetime.timedelta(weeks=8), datetime.time(9)
+            ).isoformat(),
+            "minutes": 30,
+        },
+    )
+    assert one_off.activity_id is None
+    services.appointment_cancel(actor=dana, appointment=one_off, reason="Patient unwell")
+    assert 'id="replan"' not in client.get(f"/appointments/{one_off.pk}/").content.decode()

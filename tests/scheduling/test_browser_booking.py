@@ -13,25 +13,14 @@ The server runs on SQLite in its own temporary data directory. Screenshots go to
 from __future__ import annotations
 
 import datetime
-import json
 import re
-import subprocess
 from collections import defaultdict
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from tests.browser.test_chart_flow import (  # noqa: F401  (fixtures)
-    ARTIFACTS,
-    TANDEM,
-    _free_port,
-    _server_env,
-    _tandem,
-    _wait_until_serving,
-    browser,
-    signed_in,
-)
+from tests.browser.serving import demo_env, require_chromium, serving, tandem_shell
+from tests.browser.test_chart_flow import ARTIFACTS, browser, signed_in  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.browser
 
@@ -57,43 +46,13 @@ print(json.dumps([{"discipline": a.discipline, "practitioner": a.practitioner_id
 """
 
 
-def _shell(env: dict[str, str], script: str) -> object:
-    result = subprocess.run(
-        [TANDEM, "shell", "-c", script], env=env, capture_output=True, text=True, timeout=300, check=False
-    )
-    assert result.returncode == 0, result.stderr[-4000:]
-    return json.loads(result.stdout.strip().splitlines()[-1])
-
-
 @pytest.fixture(scope="module")
 def clinic_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str], dict]]:
-    if not Path("/usr/bin/chromium").exists():
-        pytest.skip("/usr/bin/chromium is missing: install Debian's chromium (make test does)")
-    data_dir = tmp_path_factory.mktemp("tandem-booking")
-    env = _server_env(data_dir)
-    _tandem(env, "migrate", "--verbosity", "0")
-    _tandem(env, "demo", "--patients", "30", "--verbosity", "0")
-    facts = _shell(env, FACTS)
-    port = _free_port()
-    log = data_dir / "serve.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [TANDEM, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        url = f"http://127.0.0.1:{port}"
-        _wait_until_serving(url, process, log)
-        yield url, env, facts  # type: ignore[misc]
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=15)
+    require_chromium()
+    env = demo_env(tmp_path_factory.mktemp("tandem-booking"))
+    facts = tandem_shell(env, FACTS)
+    with serving(env) as url:
+        yield url, env, facts
 
 
 @pytest.fixture(scope="module")
@@ -155,7 +114,7 @@ def test_alice_books_a_concurrent_care_plan_from_the_browser(signed_in, clinic_s
     expect(page.locator("#booking-done")).to_be_visible()
     page.screenshot(path=str(ARTIFACTS / "booking-confirmed.png"), full_page=True)
 
-    visits = _shell(env, BOOKED)
+    visits = tandem_shell(env, BOOKED)
     assert len(visits) == 24
     counts = defaultdict(int)
     for v in visits:

@@ -9,22 +9,11 @@ personas, working hours, Robert Hale and one visit). Screenshots go to test-arti
 from __future__ import annotations
 
 import datetime
-import json
-import subprocess
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from tests.browser.test_chart_flow import (  # noqa: F401  (fixtures)
-    ARTIFACTS,
-    TANDEM,
-    _free_port,
-    _server_env,
-    _tandem,
-    _wait_until_serving,
-    browser,
-    signed_in,
-)
+from tests.browser.serving import require_chromium, server_env, serving, tandem, tandem_shell
+from tests.browser.test_chart_flow import ARTIFACTS, browser, signed_in  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.browser
 
@@ -65,42 +54,14 @@ print(json.dumps({"starts": local(a.starts_at).isoformat()[:16], "status": a.sta
 """
 
 
-def _shell(env: dict[str, str], script: str) -> dict:
-    result = subprocess.run(
-        [TANDEM, "shell", "-c", script], env=env, capture_output=True, text=True, timeout=300, check=False
-    )
-    assert result.returncode == 0, result.stderr[-4000:]
-    return json.loads(result.stdout.strip().splitlines()[-1])
-
-
 @pytest.fixture(scope="module")
 def clinic_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str], dict]]:
-    if not Path("/usr/bin/chromium").exists():
-        pytest.skip("/usr/bin/chromium is missing: install Debian's chromium (make test does)")
-    data_dir = tmp_path_factory.mktemp("tandem-calendar")
-    env = _server_env(data_dir)
-    _tandem(env, "migrate", "--verbosity", "0")
-    facts = _shell(env, SETUP)
-    port = _free_port()
-    log = data_dir / "serve.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [TANDEM, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        url = f"http://127.0.0.1:{port}"
-        _wait_until_serving(url, process, log)
+    require_chromium()
+    env = server_env(tmp_path_factory.mktemp("tandem-calendar"))
+    tandem(env, "migrate", "--verbosity", "0")
+    facts = tandem_shell(env, SETUP)
+    with serving(env) as url:
         yield url, env, facts
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=15)
 
 
 @pytest.fixture(scope="module")
@@ -135,7 +96,7 @@ def test_alice_drags_a_visit_to_another_slot_and_a_refused_drop_changes_nothing(
     )
     expect(moved).to_contain_text("10:00–10:30")
     expect(page.locator(f"td[data-starts-at='{facts['monday']}T09:00'] .cal-visit")).to_have_count(0)
-    assert _shell(env, WHERE % facts["visit"]) == {"starts": f"{tuesday}T10:00", "status": "booked"}
+    assert tandem_shell(env, WHERE % facts["visit"]) == {"starts": f"{tuesday}T10:00", "status": "booked"}
     page.screenshot(path=str(ARTIFACTS / "calendar-week-moved.png"), full_page=True)
 
     # Drop it on the lunch break: the server's reason in the live region, the visit stays at 10:00.
@@ -145,7 +106,7 @@ def test_alice_drags_a_visit_to_another_slot_and_a_refused_drop_changes_nothing(
     expect(status).to_contain_text("Not moved")
     expect(status).to_contain_text("does not work")
     expect(moved).to_be_visible()
-    assert _shell(env, WHERE % facts["visit"]) == {"starts": f"{tuesday}T10:00", "status": "booked"}
+    assert tandem_shell(env, WHERE % facts["visit"]) == {"starts": f"{tuesday}T10:00", "status": "booked"}
 
     # Next week by htmx: the calendar is swapped and the address bar follows.
     page.click("a[rel=next]")

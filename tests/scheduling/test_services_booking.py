@@ -318,3 +318,19 @@ def test_visits_nobody_here_can_give_are_unplaced_with_the_reason_on_their_own_p
     ]
     assert by_plan[robert_plan.pk].requested == 13
     assert by_plan[linda_plan.pk].unplaced == [] and by_plan[linda_plan.pk].requested == 2
+
+
+@pytest.mark.parametrize(
+    ("reason", "week", "offset", "expected"),
+    [
+        ("No massage therapist works in week 3", 2, 0, "No massage therapist works in week 3"),
+        ("No massage therapist works in week 3", 2, -2, "No massage therapist works in week 5"),
+        ("Week 1 is already over", 0, -1, "Week 2 is already over"),
+        ("Every chiropractor is booked in week 12", 11, 10, "Every chiropractor is booked in week 2"),
+        ("Week 13 is outside the planning horizon", 0, -1, "Week 13 is outside the planning horizon"),
+    ],
+)
+def test_unplaced_reasons_count_weeks_from_the_series_start(reason, week, offset, expected):
+    from tandem.scheduling.booking import _renumber_week
+
+    assert _renumber_week(reason, week, offset) == expected

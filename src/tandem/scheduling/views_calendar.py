@@ -37,6 +37,7 @@ from tandem.scheduling.access import (
     access_practitioner,
     access_room,
     access_schedule_patient,
+    can_schedule_for,
 )
 from tandem.scheduling.forms_calendar import AppointmentBookForm, AppointmentMoveForm, ReasonForm, parse_day
 from tandem.scheduling.models import Appointment, AppointmentStatus
@@ -249,8 +250,21 @@ def appointment_detail(request: HttpRequest, appointment_id: int) -> HttpRespons
         "day_url": reverse("calendar_practitioner_day", args=[appointment.practitioner_id])
         + f"?date={services.local(appointment.starts_at).date().isoformat()}",
         "reason_form": ReasonForm(),
+        "replan_url": _replan_url(user, appointment),
     }
     return render(request, "scheduling/appointment_detail.html", context)
+
+
+def _replan_url(user: User, appointment: Appointment) -> str:
+    """After a plan visit is cancelled or missed: the plan's booking page, which proposes what is missing."""
+    if appointment.status not in (AppointmentStatus.CANCELLED, AppointmentStatus.NOSHOW):
+        return ""
+    if appointment.activity_id is None or not can_schedule_for(user, appointment.patient):
+        return ""
+    plan = appointment.activity.plan
+    if plan.status != CarePlanStatus.ACTIVE:
+        return ""
+    return reverse("plan_booking_new", args=[plan.pk])
 
 
 def _spec_from(data: Any) -> CalendarSpec | None:
