@@ -4,7 +4,9 @@
 #   2. Debian packages: chromium, postgresql-15 (only when missing)
 #   3. ruff check . / ruff format --check .
 #   4. pytest on SQLite      (TANDEM_DATABASE_URL unset, TANDEM_DATA_DIR a temp dir)
-#   5. pytest on PostgreSQL  (a throw-away PostgreSQL 15 from scripts/pg.sh)
+#   5. pytest on PostgreSQL  (a throw-away PostgreSQL 15 from scripts/pg.sh), without the browser tests:
+#                            their `tandem serve` always runs on SQLite in its own data dir, so a second run
+#                            would repeat the SQLite run's browser tests exactly
 #   6. summary; exit non-zero if ruff or either pytest run failed (pytest's "no tests collected" included)
 #
 # Env:
@@ -22,6 +24,7 @@ ARTIFACTS="$ROOT/test-artifacts"
 TEST_DBS="${TEST_DBS:-sqlite postgres}"
 PYTEST_TIMEOUT="${PYTEST_TIMEOUT:-2400}"
 read -r -a EXTRA_ARGS <<<"${PYTEST_ARGS:-}"
+PG_ONLY_ARGS=() # set before the PostgreSQL run
 
 step() { printf '\n==> %s\n' "$*"; }
 
@@ -104,7 +107,8 @@ run_pytest() { # run_pytest NAME [VAR=VALUE...]  -- pytest with TANDEM_DATABASE_
     step "pytest [$name]"
     env -u TANDEM_DATABASE_URL TANDEM_DATA_DIR="$data_dir" "$@" \
         timeout --foreground --kill-after=30 "$PYTEST_TIMEOUT" \
-        "$VENV/bin/pytest" --junitxml="$junit" -o junit_family=xunit2 "${EXTRA_ARGS[@]}" || rc=$?
+        "$VENV/bin/pytest" --junitxml="$junit" -o junit_family=xunit2 "${PG_ONLY_ARGS[@]}" "${EXTRA_ARGS[@]}" ||
+        rc=$?
 
     local tests=0 failures=0 errors=0 skipped=0 passed
     read -r tests failures errors skipped < <(junit_counts "$junit") || true
@@ -130,6 +134,7 @@ fi
 if [[ " $TEST_DBS " == *" postgres "* ]]; then
     step "start throw-away PostgreSQL 15"
     if PG_DIR="$("$ROOT/scripts/pg.sh" start)"; then
+        PG_ONLY_ARGS=(-m "not browser")
         run_pytest postgres "TANDEM_DATABASE_URL=$("$ROOT/scripts/pg.sh" url "$PG_DIR")"
         step "stop PostgreSQL"
         "$ROOT/scripts/pg.sh" stop "$PG_DIR" || true
