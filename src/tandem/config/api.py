@@ -76,6 +76,7 @@ def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRe
 
 def _register_routers() -> None:
     from tandem.accounts.api import router as accounts_router
+    from tandem.billing.api import router as billing_router
     from tandem.careplans.api import router as careplans_router
     from tandem.patients.api import router as patients_router
     from tandem.referrals.api import router as referrals_router
@@ -88,6 +89,7 @@ def _register_routers() -> None:
     api.add_router("/", referrals_router)
     api.add_router("/", careplans_router)
     api.add_router("/", scheduling_router)
+    api.add_router("/", billing_router)
 
 
 _register_routers()

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "tandem.referrals",
     "tandem.careplans",
     "tandem.scheduling",
+    "tandem.billing",
     "tandem.demo",
 ]
 
