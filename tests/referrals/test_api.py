@@ -150,9 +150,10 @@ def test_it_keeps_the_contacts(alice, admin, dana, outsider, client_for):
     assert created.status_code == 201
     contact_id = created.json()["id"]
     assert _post(client_for(alice), "/api/v1/contacts", {"name": ""}).status_code == 422
-    assert _post(client_for(alice), "/api/v1/contacts", {"name": "X", "npi": "12"}).json()["errors"] == [
-        {"field": "npi", "message": "An NPI is ten digits."}
-    ]
+    for wrong in ("12", "1234567890"):  # too short; ten digits with a wrong check digit
+        assert _post(client_for(alice), "/api/v1/contacts", {"name": "X", "npi": wrong}).json()["errors"] == [
+            {"field": "npi", "message": "An NPI is ten digits, the last a check digit; check the number."}
+        ]
     assert _post(client_for(dana), "/api/v1/contacts", {"name": "Dr Who"}).status_code == 404
     assert [c["name"] for c in client_for(dana).get("/api/v1/contacts").json()] == ["Dr Raj Patel"]
     assert client_for(outsider).get(f"/api/v1/contacts/{contact_id}").status_code == 404

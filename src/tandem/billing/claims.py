@@ -17,6 +17,8 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+from tandem.core.npi import npi_is_valid
+
 # The 837P separators of tandem.billing.x12: no text may carry them, or the file would not parse.
 X12_RESERVED = frozenset("~*:^")
 
@@ -65,23 +67,6 @@ _PLACE_OF_SERVICE = re.compile(r"^[0-9]{2}$")
 _STATE = re.compile(r"^[A-Z]{2}$")
 _CLAIM_ID = re.compile(r"^[0-9A-Za-z][0-9A-Za-z-]{0,19}$")
 _X12_ID = re.compile(r"^[0-9A-Za-z][0-9A-Za-z -]{1,14}$")
-
-
-def npi_is_valid(npi: str) -> bool:
-    """True for a well-formed National Provider Identifier: 10 digits whose last is the Luhn check digit
-    computed over the card-issuer prefix 80840 and the first nine digits
-    (CMS, "Requirements for National Provider Identifier (NPI) check digit")."""
-    if not (isinstance(npi, str) and len(npi) == 10 and npi.isascii() and npi.isdigit()):
-        return False
-    total = 0
-    for position, char in enumerate(reversed("80840" + npi)):
-        digit = int(char)
-        if position % 2 == 1:
-            digit *= 2
-            if digit > 9:
-                digit -= 9
-        total += digit
-    return total % 10 == 0
 
 
 def _text(value: object, field: str, *, max_length: int, required: bool = True) -> str:

@@ -22,10 +22,10 @@ class PersonaSpec:
 
 
 PERSONAS: tuple[PersonaSpec, ...] = (
-    PersonaSpec("alice", "Alice", "Moreau", Role.CLINICIAN, "chiropractic", "DC", "CHI-004711", "1457384921"),
-    PersonaSpec("ben", "Ben", "Okafor", Role.CLINICIAN, "physical-therapy", "DPT", "PT-019283", "1295847361"),
+    PersonaSpec("alice", "Alice", "Moreau", Role.CLINICIAN, "chiropractic", "DC", "CHI-004711", "1457384927"),
+    PersonaSpec("ben", "Ben", "Okafor", Role.CLINICIAN, "physical-therapy", "DPT", "PT-019283", "1295847366"),
     PersonaSpec(
-        "maya", "Maya", "Lindqvist", Role.CLINICIAN, "massage-therapy", "LMT", "MA-088812", "1386920475"
+        "maya", "Maya", "Lindqvist", Role.CLINICIAN, "massage-therapy", "LMT", "MA-088812", "1386920478"
     ),
     PersonaSpec("dana", "Dana", "Whitfield", Role.FRONT_DESK),
     PersonaSpec("admin", "Sam", "Reyes", Role.CLINIC_ADMIN),

@@ -76,7 +76,7 @@ CONTACTS: tuple[dict[str, Any], ...] = (
         "fax": "503-555-0111",
         "email": "referrals@hawthornefm.example",
         "address": "3510 SE Hawthorne Blvd\nPortland, OR 97214",
-        "npi": "1902000001",
+        "npi": "1902000011",
     },
     {
         "name": SPINE_SURGEON,
@@ -87,7 +87,7 @@ CONTACTS: tuple[dict[str, Any], ...] = (
         "fax": "503-555-0131",
         "email": "intake@cascadespine.example",
         "address": "1200 NW Lovejoy St, Suite 400\nPortland, OR 97209",
-        "npi": "1902000002",
+        "npi": "1902000029",
     },
     {
         "name": PHYSIATRIST,
@@ -98,7 +98,7 @@ CONTACTS: tuple[dict[str, Any], ...] = (
         "fax": "503-555-0151",
         "email": "",
         "address": "2800 N Vancouver Ave\nPortland, OR 97227",
-        "npi": "1902000003",
+        "npi": "1902000037",
     },
     {
         "name": SPORTS_ORTHOPEDIST,
@@ -109,7 +109,7 @@ CONTACTS: tuple[dict[str, Any], ...] = (
         "fax": "503-555-0171",
         "email": "",
         "address": "9155 SW Barnes Rd\nPortland, OR 97225",
-        "npi": "1902000004",
+        "npi": "1902000045",
     },
 )
 

@@ -16,6 +16,7 @@ from tandem.accounts.models import Discipline, Practitioner, User
 from tandem.audit.models import AuditAction
 from tandem.audit.services import audit_record
 from tandem.core.ids import parse_id
+from tandem.core.npi import npi_is_valid
 from tandem.core.vocabularies import BODY_SITE_CODES, techniques_of
 from tandem.patients.models import CareTeamMember, CareTeamRole, Condition, Patient
 from tandem.patients.services import care_team_add
@@ -106,8 +107,8 @@ def _contact_apply(contact: ExternalProvider, data: Mapping[str, Any]) -> list[s
         if getattr(contact, name) != value:
             setattr(contact, name, value)
             changed.append(name)
-    if contact.npi and not (contact.npi.isdigit() and len(contact.npi) == 10):
-        raise ValidationError({"npi": "An NPI is ten digits."})
+    if contact.npi and not npi_is_valid(contact.npi):
+        raise ValidationError({"npi": "An NPI is ten digits, the last a check digit; check the number."})
     contact.full_clean(exclude=["organization"])
     return changed
 
