@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "tandem.careplans",
     "tandem.scheduling",
     "tandem.billing",
+    "tandem.charting",
     "tandem.demo",
 ]
 
