@@ -401,8 +401,27 @@ def test_the_soap_texts(values, complete, errors):
         ("lumbar", [], ["body_marks"]),
         ([None], [], ["body_marks.0"]),
         (None, [], []),
+        ([{"site": "lumbar", "kind": "pain", "view": "front"}], None, ["body_marks.0.view"]),
+        (
+            [{"site": "knee-left", "kind": "pain", "view": "front"}] * 2,
+            None,
+            ["body_marks.1.site"],
+        ),
+        ([{"site": "knee-left", "kind": "pain", "view": "front"}] * 101, None, ["body_marks"]),
     ],
-    ids=["ok", "unsided-limb", "kind", "view-and-extra", "long-note", "not-a-list", "not-a-mark", "none"],
+    ids=[
+        "ok",
+        "unsided-limb",
+        "kind",
+        "view-and-extra",
+        "long-note",
+        "not-a-list",
+        "not-a-mark",
+        "none",
+        "not-drawn-on-that-view",
+        "duplicate",
+        "too-many",
+    ],
 )
 def test_body_map_marks(marks, cleaned, paths):
     got, problems = clean_body_marks(marks)

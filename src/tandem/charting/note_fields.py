@@ -21,6 +21,7 @@ from typing import Any
 
 import yaml
 
+from tandem.charting import bodymap
 from tandem.core.vocabularies import (
     BODY_SITES,
     DISCIPLINES,
@@ -51,7 +52,7 @@ BODY_MARK_KINDS: tuple[tuple[str, str], ...] = (
 BODY_MARK_VIEWS: tuple[tuple[str, str], ...] = (("front", "Front"), ("back", "Back"))
 # Marks that say something was done at the site (a pain mark says where it hurts, not what was done).
 TREATED_MARK_KINDS: frozenset[str] = frozenset({"trigger-point", "adjusted-segment", "treated-area"})
-MAX_BODY_MARKS = 200
+MAX_BODY_MARKS = bodymap.MAX_MARKS
 MAX_MARK_NOTE = 200
 
 SPINAL_SEGMENTS: tuple[tuple[str, str], ...] = (
@@ -681,6 +682,13 @@ def clean_body_marks(marks: Any) -> tuple[list[dict[str, str]], list[FieldError]
         if note.strip():
             entry["note"] = note.strip()
         cleaned.append(entry)
+    if not errors:
+        # The figure's own rules: the site is drawn on that view, and one kind once per site and view.
+        try:
+            bodymap.validate_marks(cleaned)
+        except bodymap.MarkError as problem:
+            where = "body_marks" if problem.index is None else f"body_marks.{problem.index}"
+            errors.append(FieldError(f"{where}.{problem.field}" if problem.field else where, problem.reason))
     return cleaned, errors
 
 
