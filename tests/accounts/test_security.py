@@ -31,6 +31,7 @@ def _tandem(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
         ("TANDEM_SECRET_KEY", "short"),
         ("TANDEM_ALLOWED_HOSTS", " , "),
         ("TANDEM_HTTPS", "perhaps"),
+        ("TANDEM_NOTE_TEMPLATES", "/nonexistent/templates.yaml"),
         ("TANDEM_EMAIL_URL", "pigeon://loft"),
         ("TANDEM_EMAIL_URL", "smtp://mail.example:notaport"),
     ],

@@ -29,6 +29,19 @@ def env_bool(name: str, default: bool) -> bool:
     raise ConfigurationError(f"{name}={raw!r} is not a boolean; use 1/0, true/false, yes/no or on/off.")
 
 
+def env_optional_file(name: str) -> Path | None:
+    """A file the clinic supplies instead of a bundled default; unset or empty means the default."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return None
+    path = Path(raw).expanduser().resolve()
+    if not path.is_file():
+        raise ConfigurationError(f"{name}={raw!r} is not a file.")
+    if not os.access(path, os.R_OK):
+        raise ConfigurationError(f"{name}={raw!r} is not readable.")
+    return path
+
+
 def env_data_dir(name: str = "TANDEM_DATA_DIR") -> Path:
     raw = os.environ.get(name, "var")
     path = Path(raw).expanduser().resolve()

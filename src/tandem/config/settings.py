@@ -14,6 +14,7 @@ from tandem.config.env import (
     env_database_url,
     env_email,
     env_hosts,
+    env_optional_file,
     env_secret_key,
     env_time_zone,
 )
@@ -170,6 +171,10 @@ LOGGING = {
 }
 
 NINJA_PAGINATION_PER_PAGE = 50
+
+# Visit-note templates: a clinic's own YAML instead of src/tandem/charting/note_templates.yaml (`tandem check`
+# validates it: charting.E001).
+TANDEM_NOTE_TEMPLATES = env_optional_file("TANDEM_NOTE_TEMPLATES")
 
 # E-mail (appointment reminders): TANDEM_EMAIL_URL, default a file per message in DATA_DIR/outbox.
 globals().update(env_email(DATA_DIR))
