@@ -4,6 +4,7 @@ admin (clinic admin) and an outsider clinician from another clinic; and patients
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 
 import pytest
 from django.test import Client
@@ -336,3 +337,70 @@ def walk_ids_scheduling(
             "booking_id": proposal(walk_ids_careplans["linda"]["plan_id"]),
         },
     }
+
+
+@pytest.fixture
+def walk_ids_charting(
+    ben, dana, patient, other_patient, clinic_hours, next_monday
+) -> dict[str, dict[str, int]]:
+    """Ben's signed physical therapy note of a visit today, with a signed addendum, for Robert (alice, ben,
+    maya on the team) and for Linda (ben only)."""
+    from django.utils import timezone
+
+    from tandem.billing.models import Charge
+    from tandem.charting import services as charting
+    from tandem.scheduling import services as scheduling
+    from tandem.scheduling.models import Appointment
+
+    def note_for(person: Patient, hour: int, slot: int) -> dict[str, int]:
+        appointment = scheduling.appointment_book(
+            actor=dana,
+            patient=person,
+            data={
+                "practitioner": ben.practitioner.pk,
+                "room": room_named(clinic_hours, "Gym floor").pk,
+                "starts_at": datetime.datetime.combine(next_monday, datetime.time(hour, 0)).isoformat(),
+                "minutes": 30,
+            },
+        )
+        # Check-in happens on the day of the visit: move it to the small hours of today first.
+        starts = scheduling.at(timezone.localdate(), datetime.time(0, 0)) + datetime.timedelta(
+            minutes=50 * slot
+        )
+        Appointment.objects.filter(pk=appointment.pk).update(
+            starts_at=starts, ends_at=starts + datetime.timedelta(minutes=30)
+        )
+        appointment.refresh_from_db()
+        scheduling.appointment_set_status(actor=dana, appointment=appointment, to="arrived")
+        encounter = charting.encounter_start(actor=ben, appointment=appointment)
+        note = charting.note_start(actor=ben, encounter=encounter)
+        soap = {key: "Walked." for key in ("subjective", "objective", "assessment", "plan")}
+        data = {"techniques": [{"technique": "pt-therapeutic-exercise", "minutes": 15}]}
+        note = charting.note_save_draft(actor=ben, note=note, changes={"data": data, **soap})
+        note = charting.note_sign(actor=ben, note=note)
+        addendum = charting.addendum_add(actor=ben, note=note, text="Home program reviewed by phone.")
+        charting.addendum_sign(actor=ben, addendum=addendum)
+        charge = Charge.objects.create(
+            organization=person.organization,
+            patient=person,
+            encounter=encounter,
+            note=note,
+            service_on=timezone.localdate(),
+            code="97110",
+            units=1,
+            minutes=15,
+            regions=["lumbar"],
+            diagnosis_codes=["M54.50"],
+            unit_price=Decimal("52.00"),
+            fee=Decimal("52.00"),
+            rule="cms",
+            created_by=ben,
+        )
+        return {
+            "encounter_id": encounter.pk,
+            "note_id": note.pk,
+            "addendum_id": addendum.pk,
+            "charge_id": charge.pk,
+        }
+
+    return {"robert": note_for(patient, 10, 0), "linda": note_for(other_patient, 11, 1)}

@@ -77,6 +77,7 @@ def record(
     walk_ids_referrals,
     walk_ids_careplans,
     walk_ids_scheduling,
+    walk_ids_charting,
 ) -> dict[str, dict[str, int]]:
     """Ids to fill the routes with: Robert (alice, ben, maya on the team) and Linda (ben only)."""
     services.allergy_create(
@@ -96,7 +97,13 @@ def record(
         }
 
     found = {"robert": ids(patient), "linda": ids(other_patient)}
-    for extra in (walk_ids_safety, walk_ids_referrals, walk_ids_careplans, walk_ids_scheduling):
+    for extra in (
+        walk_ids_safety,
+        walk_ids_referrals,
+        walk_ids_careplans,
+        walk_ids_scheduling,
+        walk_ids_charting,
+    ):
         for person in found:
             found[person].update(extra[person])
     return found

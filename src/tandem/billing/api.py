@@ -1,5 +1,9 @@
-"""Billing calculators under /api/v1/billing/: timed units and a whole visit's coding. They store nothing and
-read no patient record, so any signed-in user or API token may use them (the API's default authentication).
+"""Billing under /api/v1/.
+
+- Calculators (/billing/units, /billing/code): timed units and a whole visit's coding. They store nothing and
+  read no patient record, so any signed-in user or API token may use them (the API's default authentication).
+- A visit's charges (/encounters/{id}/charges, /charges/{id}/void): read, post from the signed notes, void;
+  for clinicians who may see the patient's clinical record (charting's access rule), 404 for anyone else.
 
 The rules are the pure core in tandem.billing.coding; its BillingError becomes a 422 with field messages.
 """
@@ -10,8 +14,9 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Router, Status
 
+from tandem.audit.services import audit_read
 from tandem.billing.coding import (
     BillingError,
     DiagnosisRef,
@@ -20,7 +25,14 @@ from tandem.billing.coding import (
     code_visit,
     timed_units,
 )
-from tandem.billing.schemas import CodeIn, CodeOut, UnitsIn, UnitsOut
+from tandem.billing.models import Charge
+from tandem.billing.schemas import ChargeOut, CodeIn, CodeOut, UnitsIn, UnitsOut, VoidIn
+from tandem.billing.selectors import charge_list_for_encounter
+from tandem.billing.services import charge_void, charges_post
+from tandem.charting.access import access_encounter
+from tandem.core.http import request_user
+from tandem.core.ids import parse_id
+from tandem.patients.access import refuse_access
 
 router = Router(tags=["billing"])
 
@@ -86,3 +98,58 @@ def billing_code(request: HttpRequest, payload: CodeIn) -> dict[str, Any]:
         "diagnoses": list(visit.diagnoses),
         "warnings": list(visit.warnings),
     }
+
+
+# A visit's charges ---------------------------------------------------------------------------------------
+
+
+def _charge_out(charge: Charge) -> dict[str, Any]:
+    return {
+        "id": charge.pk,
+        "patient": charge.patient_id,
+        "encounter": charge.encounter_id,
+        "note": charge.note_id,
+        "service_on": charge.service_on.isoformat(),
+        "code": charge.code,
+        "modifiers": list(charge.modifiers),
+        "units": charge.units,
+        "minutes": charge.minutes,
+        "regions": list(charge.regions),
+        "diagnosis_codes": list(charge.diagnosis_codes),
+        "unit_price": str(charge.unit_price),
+        "fee": str(charge.fee),
+        "status": charge.status,
+        "rule": charge.rule,
+        "void_reason": charge.void_reason,
+    }
+
+
+@router.get("/encounters/{encounter_id}/charges", response=list[ChargeOut])
+def encounter_charges(request: HttpRequest, encounter_id: int) -> list[dict[str, Any]]:
+    """The visit's charges (voided ones included, with their reason)."""
+    user = request_user(request)
+    encounter = access_encounter(user, encounter_id)
+    patient_id = encounter.patient_id
+    audit_read(actor=user, object_type="Charge", object_id="*", patient_id=patient_id, detail="visit charges")
+    return [_charge_out(c) for c in charge_list_for_encounter(encounter, include_void=True)]
+
+
+@router.post("/encounters/{encounter_id}/charges", response={201: list[ChargeOut]})
+def encounter_charges_post(request: HttpRequest, encounter_id: int) -> Status:
+    """(Re)post the visit's charges from its signed notes; a bundling edit answers 422 and writes nothing."""
+    user = request_user(request)
+    encounter = access_encounter(user, encounter_id)
+    charges = charges_post(actor=user, encounter=encounter)
+    return Status(201, [_charge_out(c) for c in charges])
+
+
+@router.post("/charges/{charge_id}/void", response=ChargeOut)
+def charge_void_endpoint(request: HttpRequest, charge_id: int, payload: VoidIn) -> dict[str, Any]:
+    """Void a charge entered in error, with the reason."""
+    user = request_user(request)
+    try:
+        charge = Charge.objects.get(pk=parse_id(charge_id))
+    except (Charge.DoesNotExist, ValueError, OverflowError):
+        raise refuse_access(user, "Charge", charge_id, None, "No such charge.") from None
+    access_encounter(user, charge.encounter_id)
+    return _charge_out(charge_void(actor=user, charge=charge, reason=payload.reason))

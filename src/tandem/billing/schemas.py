@@ -65,3 +65,29 @@ class CodeOut(Schema):
     lines: list[CodedLineOut]
     diagnoses: list[str]
     warnings: list[str]
+
+
+class ChargeOut(Schema):
+    """A stored charge (FHIR ChargeItem) of a visit."""
+
+    id: int
+    patient: int
+    encounter: int
+    note: int
+    service_on: str
+    code: str
+    modifiers: list[str]
+    units: int
+    minutes: int | None
+    regions: list[str]
+    diagnosis_codes: list[str]
+    unit_price: str
+    fee: str
+    status: str
+    rule: str
+    void_reason: str
+
+
+class VoidIn(Schema):
+    # Optional here so that the access check answers first (404); the service asks for a reason (422).
+    reason: str = Field("", max_length=500)

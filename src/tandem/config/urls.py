@@ -11,4 +11,5 @@ urlpatterns = [
     path("", include("tandem.referrals.urls")),
     path("", include("tandem.careplans.urls")),
     path("", include("tandem.scheduling.urls")),
+    path("", include("tandem.charting.urls")),
 ]
