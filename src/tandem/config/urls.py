@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("tandem.careplans.urls")),
     path("", include("tandem.scheduling.urls")),
     path("", include("tandem.charting.urls")),
+    path("", include("tandem.billing.urls")),
 ]
