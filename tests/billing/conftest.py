@@ -8,12 +8,11 @@ problem and an address; alice leads her care team, ben and maya are on it.
 from __future__ import annotations
 
 import datetime
-import itertools
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.utils import timezone
+from tests.charting.conftest import visits_checked_in
 
 from tandem.accounts.models import User
 from tandem.careplans.models import Activity
@@ -21,7 +20,6 @@ from tandem.charting import services as charting
 from tandem.charting.models import Encounter, Note
 from tandem.patients.models import Patient
 from tandem.patients.services import care_team_add, condition_create
-from tandem.scheduling import services as scheduling
 from tandem.scheduling.models import Appointment
 
 SOAP = {
@@ -97,31 +95,12 @@ def grace(alice, ben, maya, new_patient) -> Patient:
 
 @pytest.fixture
 def checked_in(dana, clinic_hours, next_monday) -> Callable[..., Appointment]:
-    """checked_in(patient, practitioner_user): an appointment booked for next Monday, moved to this morning
-    before opening (check-in happens on the day of the visit only) and checked in."""
-    slots = itertools.count()
+    """checked_in(patient, practitioner_user, activity=None): tests/charting's checked-in visit, in the room
+    of the practitioner's discipline."""
+    book = visits_checked_in(dana, clinic_hours, next_monday)
 
     def make(patient: Patient, practitioner: User, activity: Activity | None = None) -> Appointment:
-        slot = next(slots)
-        appointment = scheduling.appointment_book(
-            actor=dana,
-            patient=patient,
-            data={
-                "practitioner": practitioner.practitioner.pk,
-                "room": clinic_hours.rooms.get(name=ROOMS[practitioner.practitioner.discipline]).pk,
-                "starts_at": scheduling.at(next_monday, datetime.time(HOURS[slot], 0)).isoformat(),
-                "minutes": 45,
-                **({"activity": activity.pk} if activity else {}),
-            },
-        )
-        starts = scheduling.at(timezone.localdate(), datetime.time(0, 0)) + datetime.timedelta(
-            minutes=50 * slot
-        )
-        Appointment.objects.filter(pk=appointment.pk).update(
-            starts_at=starts, ends_at=starts + datetime.timedelta(minutes=45)
-        )
-        appointment.refresh_from_db()
-        return scheduling.appointment_set_status(actor=dana, appointment=appointment, to="arrived")
+        return book(patient, practitioner, ROOMS[practitioner.practitioner.discipline], activity)
 
     return make
 

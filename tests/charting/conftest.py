@@ -112,8 +112,9 @@ def robert_massage(alice, maya, patient) -> Activity:
     )
 
 
-@pytest.fixture
-def checked_in(dana, clinic_hours, next_monday) -> Callable[..., Appointment]:
+def visits_checked_in(
+    dana: User, clinic_hours: Any, next_monday: datetime.date
+) -> Callable[..., Appointment]:
     """checked_in(patient, practitioner_user, room_name, activity=None): an appointment booked through the
     scheduling service and checked in today.
 
@@ -147,6 +148,11 @@ def checked_in(dana, clinic_hours, next_monday) -> Callable[..., Appointment]:
         return scheduling.appointment_set_status(actor=dana, appointment=appointment, to="arrived")
 
     return make
+
+
+@pytest.fixture
+def checked_in(dana, clinic_hours, next_monday) -> Callable[..., Appointment]:
+    return visits_checked_in(dana, clinic_hours, next_monday)
 
 
 @pytest.fixture
