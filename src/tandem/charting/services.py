@@ -49,6 +49,7 @@ from tandem.charting.note_fields import (
     prefill,
 )
 from tandem.charting.signing import content_digest, digest_matches
+from tandem.core import clock
 from tandem.core.vocabularies import BODY_SITES, label
 from tandem.patients.access import on_care_team
 from tandem.patients.models import CareTeamMember, CareTeamRole, Patient
@@ -310,7 +311,7 @@ def encounter_start(*, actor: User, appointment: Appointment) -> Encounter:
         discipline=appointment.discipline,
         activity=appointment.activity,
         status=EncounterStatus.IN_PROGRESS,
-        started_at=timezone.now(),
+        started_at=clock.now(),
         created_by=actor,
     )
     try:
@@ -345,7 +346,7 @@ def encounter_finish(*, actor: User, encounter: Encounter) -> Encounter:
         status = encounter.get_status_display().lower()
         raise ValidationError({"status": f"This visit is {status}; it cannot be finished."})
     encounter.status = EncounterStatus.FINISHED
-    encounter.ended_at = max(timezone.now(), encounter.started_at)
+    encounter.ended_at = max(clock.now(), encounter.started_at)
     encounter.save(update_fields=["status", "ended_at", "updated_at"])
     if encounter.appointment.status == AppointmentStatus.ARRIVED:
         appointment_set_status(actor=actor, appointment=encounter.appointment, to=AppointmentStatus.FULFILLED)
@@ -493,7 +494,7 @@ def note_sign(*, actor: User, note: Note) -> Note:
                     "physical therapist, and this patient has none: ask the care team's lead to take it on."
                 }
             )
-    now = timezone.now()
+    now = clock.now()
     note.data, note.body_marks = data, marks
     for key in SOAP_KEYS:
         setattr(note, key, soap[key])
@@ -562,7 +563,7 @@ def note_cosign(*, actor: User, note: Note) -> Note:
                 "Tell the clinic administrator."
             }
         )
-    now = timezone.now()
+    now = clock.now()
     updated = Note.objects.filter(pk=note.pk, cosigned_at__isnull=True).update(
         cosigned_at=now, cosigned_by=actor, updated_at=now
     )
@@ -629,7 +630,7 @@ def addendum_sign(*, actor: User, addendum: Addendum) -> Addendum:
     """The author signs the addendum; its digest chains to the signed note's digest."""
     addendum = _locked_addendum(addendum, actor)
     addendum.text = _addendum_text(addendum.text)
-    addendum.signed_at, addendum.signed_by = timezone.now(), actor
+    addendum.signed_at, addendum.signed_by = clock.now(), actor
     addendum.digest = content_digest(addendum.signed_content(addendum.note.digest))
     addendum.save()
     _audit(

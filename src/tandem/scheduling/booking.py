@@ -25,6 +25,7 @@ from tandem.audit.models import AuditAction
 from tandem.audit.services import audit_record
 from tandem.careplans.models import Activity, Approval, CarePlan, CarePlanStatus, SequenceRule
 from tandem.careplans.services import activity_recheck_safety
+from tandem.core import clock
 from tandem.core.vocabularies import DISCIPLINES, EQUIPMENT_FOR_DISCIPLINE, label
 from tandem.patients.models import CareTeamMember
 from tandem.patients.services import care_team_add
@@ -138,7 +139,7 @@ def build_problem(
 ) -> tuple[planning.Problem, _Build]:
     """The optimizer's view of the location: its practitioners' hours, rooms, what is booked, and the missing
     visits of `plans` from `starts_on` on."""
-    now = timezone.now()
+    now = clock.now()
     anchors = {plan.pk: series_start(plan, starts_on) for plan in plans}
     day0 = monday_of(starts_on)
     activities = {plan.pk: bookable_activities(plan) for plan in plans}
@@ -428,7 +429,7 @@ def plan_booking_propose(
     Earlier proposals of the plan still open are discarded: one proposal at a time per plan.
     """
     _check_plan(actor, plan, location)
-    today = timezone.localdate()
+    today = clock.localdate()
     starts_on = max(starts_on or today, today)
     if starts_on > today + datetime.timedelta(days=366):
         raise ValidationError({"starts_on": "Start within a year."})
@@ -462,7 +463,7 @@ def plan_booking_propose(
 def _discard(actor: User, booking: PlanBooking) -> None:
     count, _ = booking.appointments.filter(status=AppointmentStatus.PROPOSED).delete()
     booking.status = PlanBookingStatus.DISCARDED
-    booking.decided_by, booking.decided_at = actor, timezone.now()
+    booking.decided_by, booking.decided_at = actor, clock.now()
     booking.save()
     audit_record(
         actor=actor,
@@ -502,7 +503,7 @@ def plan_booking_confirm(*, actor: User, booking: PlanBooking) -> PlanBooking:
             "practitioner__user", "room", "activity"
         )
     )
-    now = timezone.now()
+    now = clock.now()
     stale = [a for a in proposed if a.starts_at < now]
     if stale:
         raise ValidationError(

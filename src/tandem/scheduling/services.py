@@ -22,6 +22,7 @@ from tandem.audit.models import AuditAction
 from tandem.audit.services import audit_record
 from tandem.careplans.models import Activity, Approval, CarePlanStatus
 from tandem.careplans.services import activity_recheck_safety
+from tandem.core import clock
 from tandem.core.ids import parse_id
 from tandem.core.vocabularies import EQUIPMENT_FOR_DISCIPLINE
 from tandem.patients.models import Patient
@@ -490,9 +491,9 @@ def appointment_book(*, actor: User, patient: Patient, data: Mapping[str, Any]) 
     if activity is not None and activity.discipline != practitioner.discipline:
         discipline = activity.get_discipline_display().lower()
         errors["practitioner"] = f"This is a {discipline} visit: choose a practitioner of that discipline."
-    if starts_at < timezone.now() - datetime.timedelta(minutes=5):
+    if starts_at < clock.now() - datetime.timedelta(minutes=5):
         errors["starts_at"] = "That time has passed: book a time from now on."
-    elif starts_at > timezone.now() + datetime.timedelta(days=MAX_BOOKING_DAYS_AHEAD):
+    elif starts_at > clock.now() + datetime.timedelta(days=MAX_BOOKING_DAYS_AHEAD):
         errors["starts_at"] = "Book at most a year ahead."
     if errors:
         raise ValidationError(errors)
@@ -559,7 +560,7 @@ def appointment_move(*, actor: User, appointment: Appointment, data: Mapping[str
     assert practitioner and room and starts_at
     if practitioner.discipline != appointment.discipline:
         errors["practitioner"] = "Move a visit to a practitioner of the same discipline."
-    if starts_at < timezone.now() - datetime.timedelta(minutes=5):
+    if starts_at < clock.now() - datetime.timedelta(minutes=5):
         errors["starts_at"] = "That time has passed: move it to a time from now on."
     if errors:
         raise ValidationError(errors)
@@ -614,7 +615,7 @@ def _move_status(
     if (appointment.status, to) not in STATUS_MOVES:
         status = appointment.get_status_display().lower()
         raise ValidationError({"status": f"You cannot {verb} an appointment that is {status}."})
-    now = timezone.now()
+    now = clock.now()
     if to == AppointmentStatus.NOSHOW and appointment.starts_at > now:
         raise ValidationError({"status": "A visit that has not started yet cannot be a no-show."})
     if to == AppointmentStatus.ARRIVED and local(appointment.starts_at).date() != local(now).date():
