@@ -276,6 +276,7 @@ REFUSALS = [
     (lambda: dataclasses.replace(DC_VISIT, claim_id="TND 1001"), "patient control number"),
     (lambda: dataclasses.replace(ROBERT, last_name="Hale*Smith"), "may not contain *"),
     (lambda: dataclasses.replace(ROBERT, sex="X"), "F, M or U"),
+    (lambda: dataclasses.replace(ROBERT, last_name="王"), "cannot carry (王)"),
     (lambda: dataclasses.replace(ROBERT, claim_filing_indicator="XX"), "not an 837P code"),
     (lambda: dataclasses.replace(BATCH, claims=(DC_VISIT, DC_VISIT)), "TND-1001 repeated"),
     (lambda: dataclasses.replace(BATCH, claims=()), "at least one claim"),
@@ -293,6 +294,16 @@ def test_it_refuses_claim_data_a_payer_would_reject(build, message):
     with pytest.raises(ValueError) as refused:
         build()
     assert message in str(refused.value)
+
+
+def test_it_spells_accented_names_in_plain_letters_and_pyx12_accepts_them():
+    maria = dataclasses.replace(ROBERT, first_name="María", last_name="González Núñez")
+    assert (maria.first_name, maria.last_name) == ("Maria", "Gonzalez Nunez")
+    claim = dataclasses.replace(DC_VISIT, subscriber=maria)
+    text = render_837p(dataclasses.replace(BATCH, claims=(claim,)))
+    assert text.isascii()
+    assert validate_837p(text) == []
+    assert any(segment[:5] == ["NM1", "IL", "1", "Gonzalez Nunez", "Maria"] for segment in _find(text, "NM1"))
 
 
 def test_it_computes_the_claim_total_from_its_lines():

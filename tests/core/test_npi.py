@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from tandem.core.npi import npi_is_valid
+from tandem.core.npi import npi_is_valid, npi_with_check_digit
 from tandem.core.personas import PERSONAS
+from tandem.demo.generator import staff_roster
 
 
 @pytest.mark.parametrize(
@@ -28,3 +29,15 @@ def test_every_demo_clinician_has_a_valid_npi():
     clinicians = [p for p in PERSONAS if p.npi]
     assert len(clinicians) == 3
     assert all(npi_is_valid(p.npi) for p in clinicians)
+
+
+def test_the_check_digit_completes_nine_digits():
+    assert npi_with_check_digit("123456789") == "1234567893"  # the CMS worked example
+    with pytest.raises(ValueError, match="nine digits"):
+        npi_with_check_digit("12345678")
+
+
+def test_every_demo_colleague_has_a_valid_and_unique_npi():
+    npis = [clinician.npi for clinician in staff_roster()] + [p.npi for p in PERSONAS if p.npi]
+    assert all(npi_is_valid(npi) for npi in npis)
+    assert len(set(npis)) == len(npis)

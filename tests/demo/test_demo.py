@@ -61,7 +61,7 @@ BULK_TYPES = ("Patient", "Condition", "MedicationStatement", "AllergyIntolerance
 
 def demo(patients: int = 40, seed: int = 42) -> str:
     out = StringIO()
-    call_command("demo", patients=patients, seed=seed, verbosity=0, stdout=out)
+    call_command("demo", patients=patients, seed=seed, without_history=True, verbosity=0, stdout=out)
     return out.getvalue()
 
 

@@ -31,7 +31,7 @@ MANIPULATION = {"chiro-hvla", "chiro-drop-table"}
 
 def demo(patients: int, seed: int = 42) -> str:
     out = StringIO()
-    call_command("demo", patients=patients, seed=seed, verbosity=0, stdout=out)
+    call_command("demo", patients=patients, seed=seed, without_history=True, verbosity=0, stdout=out)
     return out.getvalue()
 
 

@@ -21,7 +21,7 @@ from tandem.scheduling.services import local
 
 def demo(patients: int, seed: int = 42) -> str:
     out = StringIO()
-    call_command("demo", patients=patients, seed=seed, verbosity=1, stdout=out)
+    call_command("demo", patients=patients, seed=seed, without_history=True, verbosity=1, stdout=out)
     return out.getvalue()
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime
 import re
+import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -69,10 +70,22 @@ _CLAIM_ID = re.compile(r"^[0-9A-Za-z][0-9A-Za-z-]{0,19}$")
 _X12_ID = re.compile(r"^[0-9A-Za-z][0-9A-Za-z -]{1,14}$")
 
 
+def _plain(value: str) -> str:
+    """X12 carries only the basic and extended character sets (ASCII): accented letters lose their accents
+    (María González -> Maria Gonzalez), the way payers print them."""
+    decomposed = unicodedata.normalize("NFKD", value)
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
 def _text(value: object, field: str, *, max_length: int, required: bool = True) -> str:
     if not isinstance(value, str):
         raise ValueError(f"{field} must be text, not {type(value).__name__}.")
-    value = value.strip()
+    value = _plain(value.strip())
+    if not value.isascii():
+        wrong = " ".join(sorted({char for char in value if not char.isascii()}))
+        raise ValueError(
+            f"{field} has characters a claim file cannot carry ({wrong}): spell it in Latin letters."
+        )
     if required and not value:
         raise ValueError(f"{field} is required.")
     if len(value) > max_length:

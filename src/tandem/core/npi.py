@@ -20,3 +20,10 @@ def npi_is_valid(npi: str) -> bool:
                 digit -= 9
         total += digit
     return total % 10 == 0
+
+
+def npi_with_check_digit(first_nine: str) -> str:
+    """The NPI whose first nine digits are `first_nine`, completed with its check digit."""
+    if not (len(first_nine) == 9 and first_nine.isascii() and first_nine.isdigit()):
+        raise ValueError(f"An NPI starts with nine digits, got {first_nine!r}.")
+    return next(npi for digit in "0123456789" if npi_is_valid(npi := first_nine + digit))

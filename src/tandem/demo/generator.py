@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from functools import cache
 from typing import TypeVar
 
+from tandem.core.npi import npi_with_check_digit
 from tandem.demo import data
 from tandem.demo.key_patients import KEY_PATIENTS, key_patient
 from tandem.demo.specs import (
@@ -76,7 +77,7 @@ def staff_roster() -> tuple[Clinician, ...]:
     (k >= 3) joins when the clinic passes 150 * (k - 2) patients, up to CLINICIANS_PER_DISCIPLINE.
     """
     roster: list[Clinician] = []
-    for discipline, names in data.STAFF_NAMES.items():
+    for order, (discipline, names) in enumerate(data.STAFF_NAMES.items()):
         for number, name in enumerate(names[: CLINICIANS_PER_DISCIPLINE - 1], start=2):
             first_name, last_name = name.split(" ", 1)
             joins_at = 1 if number == 2 else data.PATIENTS_PER_EXTRA_CLINICIAN * (number - 2) + 1
@@ -90,6 +91,7 @@ def staff_roster() -> tuple[Clinician, ...]:
                     license_number=f"{data.STAFF_LICENSE_PREFIX[discipline]}-{900000 + number}",
                     joins_at=joins_at,
                     location=number % 2,
+                    npi=npi_with_check_digit(f"1{7 + order}{number:07d}"),
                 )
             )
     return tuple(sorted(roster, key=lambda c: (c.joins_at, c.discipline, c.username)))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 import random
 from collections import Counter
+from contextlib import nullcontext
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -19,14 +20,16 @@ from django.utils import timezone
 
 from tandem.accounts.models import Location, Organization, Practitioner, User
 from tandem.careplans.models import CarePlan, CarePlanStatus
+from tandem.core import clock
 from tandem.demo.specs import ProgressStart
 from tandem.patients.models import Patient
 from tandem.scheduling.booking import bookable_activities, plan_booking_confirm, plan_booking_propose
 from tandem.scheduling.models import PatientAvailability, PlanBooking, WorkingHours
-from tandem.scheduling.services import patient_availability_set, working_hours_set
+from tandem.scheduling.services import at, patient_availability_set, working_hours_set
 
 UNBOOKED_MRNS = frozenset({"D0000001"})  # Robert Hale: booked by you, from the browser
 AVAILABILITY_EVERY = 3  # one patient with a plan in 3 can only come at certain times
+HISTORY_WEEKS = 8  # plans begun earlier are booked (and lived through) from this many weeks back
 
 # (start, end, break start, break end) by persona; Monday to Friday at Riverside Main.
 PERSONA_HOURS: dict[str, tuple[str, str, str, str]] = {
@@ -45,7 +48,12 @@ WINDOWS: tuple[tuple[str, str, str], ...] = (
 
 
 def demo_schedule_load(
-    *, organization: Organization, seed: int, today: datetime.date, progress: ProgressStart | None = None
+    *,
+    organization: Organization,
+    seed: int,
+    today: datetime.date,
+    history: bool = True,
+    progress: ProgressStart | None = None,
 ) -> Counter[str]:
     created: Counter[str] = Counter()
     admin = User.objects.get(username="admin")
@@ -65,7 +73,7 @@ def demo_schedule_load(
     advance = progress(len(plans), "plans booked") if progress and plans else None
     for plan in plans:
         if bookable_activities(plan):
-            _book(plan, _location_of(plan, riverside), dana, today, created)
+            _book(plan, _location_of(plan, riverside), dana, today, created, history=history)
         if advance:
             advance(1)
     return created
@@ -138,12 +146,28 @@ def _location_of(plan: CarePlan, default: Location) -> Location:
     return Location.objects.get(pk=places.most_common(1)[0][0])
 
 
+def booking_start(plan: CarePlan, today: datetime.date, history: bool = True) -> datetime.date:
+    """Book a plan from its start, at most HISTORY_WEEKS back: the weeks already past are then lived through
+    by demo.history. Without history, or for a plan starting later, from today."""
+    earliest = today - datetime.timedelta(weeks=HISTORY_WEEKS if history else 0)
+    starts_on = max(plan.period_start_on or today, earliest)
+    return starts_on if starts_on < today else max(today, timezone.localdate())
+
+
 def _book(
-    plan: CarePlan, location: Location, actor: User, today: datetime.date, created: Counter[str]
+    plan: CarePlan,
+    location: Location,
+    actor: User,
+    today: datetime.date,
+    created: Counter[str],
+    *,
+    history: bool,
 ) -> None:
-    starts_on = max(today, timezone.localdate())
+    starts_on = booking_start(plan, today, history)
+    # A plan begun in the past is booked as the front desk did then: on its first morning.
+    then = at(starts_on, datetime.time(7, 0)) if starts_on < timezone.localdate() else None
     try:
-        with transaction.atomic():
+        with transaction.atomic(), clock.replaying(then) if then else nullcontext():
             booking = plan_booking_propose(
                 actor=actor, plan=plan, location=location, starts_on=starts_on, method="greedy"
             )

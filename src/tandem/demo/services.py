@@ -31,6 +31,7 @@ from tandem.careplans.models import Activity, Approval, CarePlan
 from tandem.core.personas import DEMO_PASSWORD, PERSONAS, clinic, persona_user
 from tandem.demo import generator
 from tandem.demo.care import demo_care_load
+from tandem.demo.history import demo_history_load
 from tandem.demo.key_patients import KEY_PATIENTS
 from tandem.demo.schedule import demo_schedule_load
 from tandem.demo.specs import MAX_PATIENTS, MRN_PREFIX, PatientSpec, ProgressStart, mrn
@@ -56,6 +57,8 @@ class DemoResult:
     seed: int
     patients: int
     created: Counter[str] = field(default_factory=Counter)
+    history: Counter[str] = field(default_factory=Counter)  # the past weeks lived through (demo.history)
+    refused: Counter[str] = field(default_factory=Counter)  # what the services refused there, by message
     totals: dict[str, int] = field(default_factory=dict)
     created_mrns: tuple[str, str] | None = None  # first and last MRN created, if any
     logins: list[tuple[str, str]] = field(default_factory=list)  # (username, who)
@@ -63,7 +66,7 @@ class DemoResult:
 
     @property
     def changed(self) -> bool:
-        return any(self.created.values())
+        return any(self.created.values()) or any(self.history.values())
 
 
 def demo_clinic_load(
@@ -72,6 +75,7 @@ def demo_clinic_load(
     seed: int,
     today: datetime.date | None = None,
     batch_size: int = BATCH_SIZE,
+    history: bool = True,
     progress: ProgressStart | None = None,
 ) -> DemoResult:
     """Create the demo clinic, or add to it what is missing: safe to run again, a larger N adds patients.
@@ -112,8 +116,14 @@ def demo_clinic_load(
         )
         # Working hours, availability windows and the booked plans of care.
         result.created.update(
-            demo_schedule_load(organization=organization, seed=seed, today=today, progress=progress)
+            demo_schedule_load(
+                organization=organization, seed=seed, today=today, history=history, progress=progress
+            )
         )
+        if history:  # the weeks already past: visits checked in, documented, signed, co-signed and charged
+            lived, refused = demo_history_load(organization_id=organization.pk, seed=seed, progress=progress)
+            result.history.update(lived)
+            result.refused.update(refused)
     finally:
         # Whatever was committed, even by an interrupted run, is in the trail.
         created_patients = result.created["patients"]
@@ -175,6 +185,7 @@ def _staff(total: int, created: Counter[str]) -> tuple[Organization, dict[str, _
             credentials=clinician.credentials,
             license_number=clinician.license_number,
             license_state="OR",
+            npi=clinician.npi,
         )
         practitioner.locations.set([locations[clinician.location]])
         created["users"] += 1

@@ -96,6 +96,7 @@ class Clinician:
     license_number: str
     joins_at: int  # the lowest patient index whose care team this clinician can be on
     location: int  # 0: Riverside Main, 1: Eastside
+    npi: str = ""  # a made-up National Provider Identifier with a valid check digit
 
 
 def mrn(index: int) -> str:

@@ -36,6 +36,12 @@ class Command(BaseCommand):
             help="How many patients the clinic should have, the 5 key patients included (default 200).",
         )
         parser.add_argument("--seed", type=int, default=42, metavar="S", help="Random seed (default 42).")
+        parser.add_argument(
+            "--without-history",
+            action="store_true",
+            help="Book the plans from today only: no past visits checked in, documented, signed and charged "
+            "(faster; for tests that do not need them).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         patients: int = options["patients"]
@@ -58,7 +64,12 @@ class Command(BaseCommand):
             return bar.update
 
         try:
-            result = demo_clinic_load(patients=patients, seed=options["seed"], progress=start)
+            result = demo_clinic_load(
+                patients=patients,
+                seed=options["seed"],
+                history=not options["without_history"],
+                progress=start,
+            )
         except (UnknownCode, DemoSeedMismatch, DemoScenarioError) as exc:
             raise CommandError(str(exc)) from exc
         finally:
@@ -73,6 +84,11 @@ class Command(BaseCommand):
             write(self.style.SUCCESS(f"Demo clinic loaded in {result.seconds:.1f} s: created {created}."))
             if result.created_mrns:
                 write(f"New patients: MRN {result.created_mrns[0]} to {result.created_mrns[1]}.")
+            if any(result.history.values()):
+                lived = ", ".join(f"{count:,} {name}" for name, count in result.history.items() if count)
+                write(f"The past weeks, lived through: {lived}.")
+            for message, count in result.refused.most_common(5):
+                write(f"  refused ({count}x), as it would be at the desk: {message}")
         else:
             write(
                 self.style.SUCCESS(
