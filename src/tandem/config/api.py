@@ -78,6 +78,7 @@ def _register_routers() -> None:
     from tandem.accounts.api import router as accounts_router
     from tandem.billing.api import router as billing_router
     from tandem.careplans.api import router as careplans_router
+    from tandem.charting.api import router as charting_router
     from tandem.patients.api import router as patients_router
     from tandem.referrals.api import router as referrals_router
     from tandem.safety.api import router as safety_router
@@ -90,6 +91,7 @@ def _register_routers() -> None:
     api.add_router("/", careplans_router)
     api.add_router("/", scheduling_router)
     api.add_router("/", billing_router)
+    api.add_router("/", charting_router)
 
 
 _register_routers()
