@@ -59,11 +59,20 @@ def tandem_shell(env: dict[str, str], script: str) -> Any:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def demo_env(data_dir: Path, patients: int = 30) -> dict[str, str]:
-    """A migrated data directory holding the demo clinic."""
+def demo_env(data_dir: Path, patients: int = 30, *, history: bool = True) -> dict[str, str]:
+    """A migrated data directory holding the demo clinic (without its documented past weeks if not
+    `history`, which is faster)."""
     env = server_env(data_dir)
     tandem(env, "migrate", "--verbosity", "0")
-    tandem(env, "demo", "--patients", str(patients), "--verbosity", "0")
+    tandem(
+        env,
+        "demo",
+        "--patients",
+        str(patients),
+        "--verbosity",
+        "0",
+        *([] if history else ["--without-history"]),
+    )
     return env
 
 

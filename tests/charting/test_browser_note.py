@@ -72,7 +72,7 @@ print(json.dumps({"appointment": booked.pk}))
 @pytest.fixture(scope="module")
 def clinic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
     require_chromium()
-    env = demo_env(tmp_path_factory.mktemp("tandem-note"))
+    env = demo_env(tmp_path_factory.mktemp("tandem-note"), history=False)
     appointment = tandem_shell(env, CHECK_IN_ROBERT)["appointment"]
     with serving(env) as url:
         yield url, appointment

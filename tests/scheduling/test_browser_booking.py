@@ -49,7 +49,7 @@ print(json.dumps([{"discipline": a.discipline, "practitioner": a.practitioner_id
 @pytest.fixture(scope="module")
 def clinic_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str], dict]]:
     require_chromium()
-    env = demo_env(tmp_path_factory.mktemp("tandem-booking"))
+    env = demo_env(tmp_path_factory.mktemp("tandem-booking"), history=False)
     facts = tandem_shell(env, FACTS)
     with serving(env) as url:
         yield url, env, facts
