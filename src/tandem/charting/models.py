@@ -59,6 +59,11 @@ class Encounter(TimeStampedModel):
     started_at = models.DateTimeField(help_text="Encounter.period.start")
     ended_at = models.DateTimeField(null=True, blank=True, help_text="Encounter.period.end")
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    # A visit that did not go ahead (cancelled) or was opened on the wrong appointment (entered in error):
+    # why, when and by whom (services.encounter_cancel).
+    cancel_reason = models.CharField(max_length=300, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", null=True, blank=True)
 
     class Meta:
         ordering = ["-started_at", "-id"]
@@ -71,6 +76,11 @@ class Encounter(TimeStampedModel):
             models.CheckConstraint(
                 condition=~Q(status="finished") | Q(ended_at__isnull=False), name="encounter_finished_has_end"
             ),
+            models.CheckConstraint(
+                condition=~Q(status__in=["cancelled", "entered-in-error"])
+                | (~Q(cancel_reason="") & Q(cancelled_at__isnull=False, cancelled_by__isnull=False)),
+                name="encounter_cancel_has_reason",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -80,10 +90,12 @@ class Encounter(TimeStampedModel):
 
 class NoteStatus(models.TextChoices):
     """FHIR R4 composition-status: a draft is preliminary, a signed note final. A note with signed addenda
-    is shown as "amended" (FHIR) without changing the signed row."""
+    is shown as "amended" (FHIR) without changing the signed row. The draft of a visit that did not go ahead
+    is entered-in-error: kept, never signed, never changed again."""
 
     PRELIMINARY = "preliminary", "Draft"
     FINAL = "final", "Signed"
+    ENTERED_IN_ERROR = "entered-in-error", "Entered in error"
 
 
 class Note(TimeStampedModel):
@@ -106,7 +118,7 @@ class Note(TimeStampedModel):
     assessment = models.TextField(blank=True)
     plan = models.TextField(blank=True)
     body_marks = models.JSONField(default=list, blank=True)
-    status = models.CharField(max_length=12, choices=NoteStatus.choices, default=NoteStatus.PRELIMINARY)
+    status = models.CharField(max_length=20, choices=NoteStatus.choices, default=NoteStatus.PRELIMINARY)
     signed_at = models.DateTimeField(null=True, blank=True)
     signed_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", null=True, blank=True)
     digest = models.CharField(max_length=64, blank=True)
@@ -134,7 +146,12 @@ class Note(TimeStampedModel):
         constraints = [
             models.UniqueConstraint(fields=["encounter", "discipline"], name="note_one_per_discipline"),
             models.CheckConstraint(
-                condition=Q(status="preliminary", signed_at__isnull=True, signed_by__isnull=True, digest="")
+                condition=Q(
+                    status__in=["preliminary", "entered-in-error"],
+                    signed_at__isnull=True,
+                    signed_by__isnull=True,
+                    digest="",
+                )
                 | (Q(status="final", signed_at__isnull=False, signed_by__isnull=False) & ~Q(digest="")),
                 name="note_signature_complete",
             ),

@@ -67,6 +67,7 @@ SUPERVISED_DISCIPLINES: frozenset[str] = frozenset({Discipline.MASSAGE_THERAPY})
 DRAFT_KEYS: tuple[str, ...] = ("data", *SOAP_KEYS, "body_marks")
 MAX_ADDENDUM_LENGTH = 10000
 SIGNED_MESSAGE = "This note is signed and never changes; write an addendum instead."
+RETIRED_MESSAGE = "This visit did not go ahead: its draft was entered in error and never changes."
 
 
 # Templates ------------------------------------------------------------------------------------------------
@@ -125,6 +126,8 @@ def _require_author(actor: User, note: Note) -> None:
 
 
 def _require_draft(note: Note) -> None:
+    if note.status == NoteStatus.ENTERED_IN_ERROR:
+        raise ValidationError({"__all__": RETIRED_MESSAGE})
     if note.status != NoteStatus.PRELIMINARY:
         raise ValidationError({"__all__": SIGNED_MESSAGE})
 
@@ -641,3 +644,105 @@ def addendum_sign(*, actor: User, addendum: Addendum) -> Addendum:
         f"signed addendum to note {addendum.note_id} sha256={addendum.digest}",
     )
     return addendum
+
+
+# Visits that do not go ahead ------------------------------------------------------------------------------
+
+# What the clinician says happened, as FHIR encounter-status codes (both need a reason).
+CANCEL_KINDS: dict[str, str] = {
+    EncounterStatus.CANCELLED: "the patient left before treatment",
+    EncounterStatus.ENTERED_IN_ERROR: "the visit was opened on the wrong appointment",
+}
+MAX_CANCEL_REASON_LENGTH = 300  # what the appointment's cancel_reason holds
+
+
+def _cancel_reason(reason: object) -> str:
+    text = reason.strip() if isinstance(reason, str) else ""
+    if not text:
+        raise ValidationError({"reason": "Say why the visit did not go ahead."})
+    if len(text) > MAX_CANCEL_REASON_LENGTH:
+        raise ValidationError({"reason": f"Keep the reason under {MAX_CANCEL_REASON_LENGTH} characters."})
+    return text
+
+
+def _release_appointment(actor: User, appointment: Appointment, kind: str, reason: str) -> None:
+    """Move the appointment the way scheduling allows: a cancelled visit undoes the check-in and cancels
+    (scheduling has no move from checked in to cancelled); a visit opened in error marks its appointment
+    entered in error. An appointment already moved elsewhere (cancelled by the desk meanwhile) stays."""
+    if kind == EncounterStatus.CANCELLED:
+        if appointment.status == AppointmentStatus.ARRIVED:
+            appointment = appointment_set_status(
+                actor=actor, appointment=appointment, to=AppointmentStatus.BOOKED
+            )
+        if appointment.status == AppointmentStatus.BOOKED:
+            appointment_set_status(
+                actor=actor, appointment=appointment, to=AppointmentStatus.CANCELLED, reason=reason
+            )
+    elif appointment.status in (AppointmentStatus.ARRIVED, AppointmentStatus.BOOKED):
+        appointment_set_status(
+            actor=actor, appointment=appointment, to=AppointmentStatus.ENTERED_IN_ERROR, reason=reason
+        )
+
+
+def encounter_may_cancel(user: User, encounter: Encounter) -> bool:
+    """Whether to offer "this visit did not go ahead" (encounter_cancel decides)."""
+    return (
+        user.is_clinician
+        and encounter.practitioner_id == user.practitioner.pk
+        and encounter.status in (EncounterStatus.ARRIVED, EncounterStatus.IN_PROGRESS)
+        and not encounter.notes.filter(status=NoteStatus.FINAL).exists()
+    )
+
+
+@transaction.atomic
+def encounter_cancel(
+    *, actor: User, encounter: Encounter, reason: str, kind: str = EncounterStatus.CANCELLED
+) -> Encounter:
+    """A visit that does not go ahead after check-in, by its treating practitioner, with a reason: `kind`
+    cancelled (the patient left before treatment) or entered-in-error (opened on the wrong appointment).
+
+    Allowed while no note of the visit is signed and the visit is not finished; a signed note means the
+    visit took place (write an addendum instead). The encounter takes `kind` and the reason; its draft notes
+    become entered-in-error (kept, never signed); its appointment moves as scheduling allows. Audited.
+    Asked again with the same kind, it answers the encounter as it is."""
+    if kind not in CANCEL_KINDS:
+        raise ValidationError(
+            {"kind": "Say whether the patient left before treatment or the visit was opened in error."}
+        )
+    encounter = (
+        Encounter.objects.select_for_update(of=("self",))
+        .select_related("patient", "appointment")
+        .get(pk=encounter.pk)
+    )
+    _require_treating(actor, encounter.practitioner_id, encounter.patient)
+    reason = _cancel_reason(reason)
+    # Lock the notes too: a signature racing the cancellation waits, then finds the visit cancelled.
+    notes = list(Note.objects.select_for_update().filter(encounter=encounter).order_by("pk"))
+    if any(note.status == NoteStatus.FINAL for note in notes):
+        raise ValidationError(
+            {
+                "__all__": "A note of this visit is signed, so the visit took place and stays on record; "
+                "write an addendum instead."
+            }
+        )
+    if encounter.status == kind:
+        return encounter
+    if encounter.status not in (EncounterStatus.ARRIVED, EncounterStatus.IN_PROGRESS):
+        status = encounter.get_status_display().lower()
+        raise ValidationError({"__all__": f"This visit is {status}; it can no longer be called off."})
+    now = clock.now()
+    encounter.status = kind
+    encounter.cancel_reason, encounter.cancelled_at, encounter.cancelled_by = reason, now, actor
+    encounter.ended_at = max(now, encounter.started_at)
+    encounter.save(
+        update_fields=["status", "cancel_reason", "cancelled_at", "cancelled_by", "ended_at", "updated_at"]
+    )
+    for note in notes:
+        if note.status != NoteStatus.PRELIMINARY:
+            continue
+        note.status = NoteStatus.ENTERED_IN_ERROR
+        note.save(update_fields=["status", "updated_at"])
+        _audit(actor, AuditAction.UPDATE, note, note.patient_id, f"draft entered in error: visit {kind}")
+    _release_appointment(actor, encounter.appointment, kind, reason)
+    _audit(actor, AuditAction.UPDATE, encounter, encounter.patient_id, f"visit {kind}: {reason}")
+    return encounter

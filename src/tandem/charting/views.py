@@ -1,5 +1,6 @@
 """Visit documentation pages (issue #5 item 7): start a visit's note from its appointment, the note editor
-with autosave, sign, co-sign, addenda, and the co-sign queue.
+with autosave, sign, co-sign, addenda, the co-sign queue; the supervising clinician's override of a draft's
+precautions, and calling off a visit that did not go ahead.
 
 Every object comes through an access function (404 for anybody off the care team); every change goes through
 charting.services, whose refusal is shown beside the fields it names and changes nothing. A signed note has no
@@ -24,8 +25,9 @@ from tandem.audit.services import audit_read, audit_read_many
 from tandem.careplans.access import EDITING_DISCIPLINES
 from tandem.charting import field_widgets as widgets
 from tandem.charting import selectors, services
-from tandem.charting.access import access_addendum, access_note
+from tandem.charting.access import access_addendum, access_encounter, access_note
 from tandem.charting.models import Addendum, Note, NoteStatus
+from tandem.charting.safety_review import note_safety_review
 from tandem.core.http import request_user as _user
 from tandem.scheduling.access import access_appointment
 
@@ -68,9 +70,15 @@ def _note_context(
     errors: Errors | None = None,
     addendum_text: str = "",
     addendum_errors: list[str] | None = None,
+    override_reason: str = "",
+    override_errors: list[str] | None = None,
+    cancel_reason: str = "",
+    cancel_kind: str = "",
+    cancel_errors: list[str] | None = None,
 ) -> dict[str, Any]:
     """What the note page shows: the editor (the author's draft) or the signed note, its signatures and
-    addenda. `posted` holds the form as the clinician typed it, shown again after a refusal."""
+    addenda, its safety findings and overrides, and the form calling the visit off. `posted` and the other
+    texts hold what the clinician typed, shown again after a refusal."""
     template = services.template_for(note.discipline)
     errors = errors or {}
     editable = _editable(user, note)
@@ -84,6 +92,14 @@ def _note_context(
         "may_amend": _may_amend(user, note),
         "addendum_text": addendum_text,
         "addendum_errors": addendum_errors or [],
+        "safety": note_safety_review(user, note),
+        "override_reason": override_reason,
+        "override_errors": override_errors or [],
+        "may_cancel": services.encounter_may_cancel(user, note.encounter),
+        "cancel_kinds": list(services.CANCEL_KINDS.items()),
+        "cancel_reason": cancel_reason,
+        "cancel_kind": cancel_kind,
+        "cancel_errors": cancel_errors or [],
         "addenda": Addendum.objects.filter(note=note)
         .filter(Q(signed_at__isnull=False) | Q(author=user))
         .select_related("author", "signed_by")
@@ -104,7 +120,6 @@ def _note_context(
             body_errors=body_errors,
             general_errors=general,
             missing=widgets.describe(template, selectors.note_missing_fields(note)),
-            findings=selectors.note_findings(note),
         )
     else:
         context.update(
@@ -164,6 +179,9 @@ def _autosave_answer(
         "widgets": widgets.all_widgets([*fields, *soap_fields]) if changes is not None else [],
         "oob": changes is not None,
         "missing": widgets.describe(template, selectors.note_missing_fields(note)) if status == 200 else None,
+        # The safety panel follows what the saved draft documents.
+        "note": note,
+        "safety": note_safety_review(_user(request), note) if status == 200 and changes is not None else None,
     }
     return render(request, "charting/_autosave.html", context, status=status)
 
@@ -263,6 +281,62 @@ def addendum_sign(request: HttpRequest, addendum_id: int) -> HttpResponse:
     else:
         messages.success(request, "Addendum signed.")
     return redirect("note_detail", addendum.note_id)
+
+
+def _flashed(request: HttpRequest, exc: ValidationError, response: HttpResponse) -> HttpResponse:
+    for message in exc.messages:
+        messages.error(request, message)
+    return response
+
+
+@login_required
+@require_POST
+def note_override(request: HttpRequest, note_id: int) -> HttpResponse:
+    """The supervising clinician records, with a reason, the override of the precautions a draft raises; its
+    author can then sign. A refusal (not the supervisor, no reason, a contraindication) shows the note again
+    with the message beside the reason, as typed."""
+    user = _user(request)
+    note = access_note(user, note_id)
+    reason = request.POST.get("reason", "")
+    try:
+        services.note_override_precaution(actor=user, note=note, reason=reason)
+    except ValidationError as exc:
+        context = _note_context(user, note, override_reason=reason, override_errors=exc.messages)
+        if not context["safety"].may_override:  # no form to show the message beside
+            return _flashed(request, exc, redirect("note_detail", note.pk))
+        return render(request, "charting/note_detail.html", context, status=422)
+    who = "You" if note.author_id == user.pk else note.author.display_name
+    messages.success(request, f"Override recorded. {who} can now sign the note.")
+    return redirect("note_detail", note.pk)
+
+
+@login_required
+@require_POST
+def encounter_cancel(request: HttpRequest, encounter_id: int) -> HttpResponse:
+    """The treating practitioner calls off a visit that did not go ahead (cancelled, or entered in error),
+    with a reason; refused once a note of it is signed."""
+    user = _user(request)
+    encounter = access_encounter(user, encounter_id)
+    reason, kind = request.POST.get("reason", ""), request.POST.get("kind", "")
+    note = encounter.notes.order_by("pk").filter(author=user).first()
+    note = note or encounter.notes.order_by("pk").first()
+    try:
+        services.encounter_cancel(actor=user, encounter=encounter, reason=reason, kind=kind)
+    except ValidationError as exc:
+        if note is None:
+            return _flashed(request, exc, redirect("appointment_detail", encounter.appointment_id))
+        note = access_note(user, note.pk)
+        context = _note_context(
+            user, note, cancel_reason=reason, cancel_kind=kind, cancel_errors=exc.messages
+        )
+        if not context["may_cancel"]:  # no form to show the message beside
+            return _flashed(request, exc, redirect("note_detail", note.pk))
+        return render(request, "charting/note_detail.html", context, status=422)
+    done = "cancelled" if kind == "cancelled" else "entered in error"
+    messages.success(request, f"Visit {done}; its appointment was updated.")
+    if note is None:
+        return redirect("appointment_detail", encounter.appointment_id)
+    return redirect("note_detail", note.pk)
 
 
 @login_required

@@ -85,6 +85,12 @@
   form.addEventListener("submit", function () {
     submitting = true;
   });
+  // Calling the visit off retires the draft on purpose: no warning about changes not yet saved then.
+  document.querySelectorAll("form[data-discards-draft]").forEach(function (other) {
+    other.addEventListener("submit", function () {
+      submitting = true;
+    });
+  });
 
   function status(text, failed) {
     var line = document.getElementById("autosave-status");
