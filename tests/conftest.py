@@ -347,7 +347,7 @@ def walk_ids_charting(
     maya on the team) and for Linda (ben only)."""
     from django.utils import timezone
 
-    from tandem.billing.models import Charge
+    from tandem.billing.models import Charge, ClaimFile
     from tandem.charting import services as charting
     from tandem.scheduling import services as scheduling
     from tandem.scheduling.models import Appointment
@@ -403,4 +403,22 @@ def walk_ids_charting(
             "charge_id": charge.pk,
         }
 
-    return {"robert": note_for(patient, 10, 0), "linda": note_for(other_patient, 11, 1)}
+    robert, linda = note_for(patient, 10, 0), note_for(other_patient, 11, 1)
+    # The clinic's claim file of today's charges (a clinic's record, not one patient's).
+    claim_file = ClaimFile.objects.create(
+        organization=patient.organization,
+        interchange_number=1,
+        first_service_on=timezone.localdate(),
+        last_service_on=timezone.localdate(),
+        text="ISA*00*",
+        valid=False,
+        errors=["walk"],
+        claim_count=2,
+        line_count=2,
+        total_charge=Decimal("104.00"),
+    )
+    claim_file.charges.set(Charge.objects.filter(pk__in=[robert["charge_id"], linda["charge_id"]]))
+    return {
+        "robert": {**robert, "claim_file_id": claim_file.pk},
+        "linda": {**linda, "claim_file_id": claim_file.pk},
+    }

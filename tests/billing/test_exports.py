@@ -135,12 +135,12 @@ def test_export_claims_writes_a_valid_file_and_marks_the_charges_billed(grace, w
 
 
 def test_export_claims_fails_and_lists_the_errors_of_an_invalid_file(grace, week, tmp_path, monkeypatch):
-    from tandem.billing.management.commands import export_claims
+    from tandem.billing import claim_files
 
     def broken(batch):
         return render_837p(batch).replace("CLM*", "CLX*", 1)
 
-    monkeypatch.setattr(export_claims, "render_837p", broken)
+    monkeypatch.setattr(claim_files, "render_837p", broken)
     first, last = week
     err = io.StringIO()
     with pytest.raises(CommandError, match="pyx12 found"):

@@ -252,6 +252,36 @@ def test_only_the_treating_practitioner_starts_and_finishes_the_visit(alice, dan
     assert appointment.status == "fulfilled"
 
 
+def test_a_visit_that_did_not_go_ahead_is_cancelled_with_a_reason_until_its_note_is_signed(
+    maya, api_note, signed_massage_note
+):
+    encounter_id = api_note.encounter_id
+    missing = send(client_for(maya), "post", f"/encounters/{encounter_id}/cancel", {"reason": " "})
+    assert missing.status_code == 422 and "reason" in fields_of(missing)
+    wrong_kind = send(
+        client_for(maya), "post", f"/encounters/{encounter_id}/cancel", {"reason": "x", "kind": "gone"}
+    )
+    assert wrong_kind.status_code == 422 and "kind" in fields_of(wrong_kind)
+    assert Encounter.objects.get(pk=encounter_id).status == "in-progress"
+
+    cancelled = send(
+        client_for(maya), "post", f"/encounters/{encounter_id}/cancel", {"reason": "Left before treatment."}
+    )
+    assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
+    api_note.refresh_from_db()
+    assert api_note.status == "entered-in-error"
+
+    before = Encounter.objects.get(pk=signed_massage_note.encounter_id).status
+    signed = send(
+        client_for(maya),
+        "post",
+        f"/encounters/{signed_massage_note.encounter_id}/cancel",
+        {"reason": "Wrong patient.", "kind": "entered-in-error"},
+    )
+    assert signed.status_code == 422 and "addendum" in str(signed.json()["errors"])
+    assert Encounter.objects.get(pk=signed_massage_note.encounter_id).status == before != "cancelled"
+
+
 def test_only_the_supervisor_cosigns(maya, ben, signed_massage_note):
     refused = send(client_for(maya), "post", f"/notes/{signed_massage_note.pk}/cosign")
     assert refused.status_code == 422

@@ -36,6 +36,8 @@ NOT_PATIENT_SCOPED = {
     "time_off_id",
     "feed_id",
     "token",
+    # billing: a claim file is the clinic's (many patients), for the clinicians who export claims
+    "claim_file_id",
 }
 ADMIN_ONLY = re.compile(r"^(audit|staff|settings)(/|$)")
 PUBLIC = re.compile(r"^(login/?|api/v1/(openapi\.json|docs.*))$")

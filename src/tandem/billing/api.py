@@ -4,6 +4,9 @@
   read no patient record, so any signed-in user or API token may use them (the API's default authentication).
 - A visit's charges (/encounters/{id}/charges, /charges/{id}/void): read, post from the signed notes, void;
   for clinicians who may see the patient's clinical record (charting's access rule), 404 for anyone else.
+- A patient's superbill of a period (/patients/{id}/superbill.pdf?from=&to=): the same rule.
+- The clinic's claim files (/billing/claim-files): make one (837P, checked with pyx12), list, read, download
+  the text; for the clinicians who may export claims (tandem.billing.access), 404 for anyone else.
 
 The rules are the pure core in tandem.billing.coding; its BillingError becomes a 422 with field messages.
 """
@@ -13,10 +16,17 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
-from ninja import Router, Status
+from django.http import HttpRequest, HttpResponse
+from ninja import Query, Router, Status
 
-from tandem.audit.services import audit_read
+from tandem.audit.services import audit_read, audit_read_many
+from tandem.billing.access import access_claim_file, access_patient_for_billing, can_export_claims
+from tandem.billing.claim_files import (
+    claim_file_list_for_organization,
+    claim_file_make,
+    claim_file_read,
+    period_or_refusal,
+)
 from tandem.billing.coding import (
     BillingError,
     DiagnosisRef,
@@ -25,10 +35,22 @@ from tandem.billing.coding import (
     code_visit,
     timed_units,
 )
-from tandem.billing.models import Charge
-from tandem.billing.schemas import ChargeOut, CodeIn, CodeOut, UnitsIn, UnitsOut, VoidIn
+from tandem.billing.downloads import claim_file_response, superbill_response
+from tandem.billing.exports import ExportError, superbill_for
+from tandem.billing.models import Charge, ClaimFile
+from tandem.billing.schemas import (
+    ChargeOut,
+    ClaimFileIn,
+    ClaimFileOut,
+    CodeIn,
+    CodeOut,
+    UnitsIn,
+    UnitsOut,
+    VoidIn,
+)
 from tandem.billing.selectors import charge_list_for_encounter
 from tandem.billing.services import charge_void, charges_post
+from tandem.billing.superbill import render_superbill_pdf
 from tandem.charting.access import access_encounter
 from tandem.core.http import request_user
 from tandem.core.ids import parse_id
@@ -153,3 +175,110 @@ def charge_void_endpoint(request: HttpRequest, charge_id: int, payload: VoidIn) 
         raise refuse_access(user, "Charge", charge_id, None, "No such charge.") from None
     access_encounter(user, charge.encounter_id)
     return _charge_out(charge_void(actor=user, charge=charge, reason=payload.reason))
+
+
+# A patient's superbill of a period ------------------------------------------------------------------------
+
+
+@router.get("/patients/{patient_id}/superbill.pdf", response={200: None})
+def patient_superbill(
+    request: HttpRequest,
+    patient_id: int,
+    first_day: str = Query("", alias="from", max_length=40),
+    last_day: str = Query("", alias="to", max_length=40),
+) -> HttpResponse:
+    """The patient's superbill (PDF) of the visits from `from` to `to`; 422 for a bad period or nothing to
+    bill."""
+    user = request_user(request)
+    patient = access_patient_for_billing(user, patient_id)
+    period = period_or_refusal(first_day, last_day)
+    try:
+        superbill = superbill_for(patient, first_day=period.first_day, last_day=period.last_day)
+    except ExportError as exc:
+        raise ValidationError({"__all__": list(exc.problems)}) from None
+    audit_read(
+        actor=user,
+        object_type="Charge",
+        object_id="*",
+        patient_id=patient.pk,
+        detail=f"superbill {period.first_day} to {period.last_day}",
+    )
+    return superbill_response(render_superbill_pdf(superbill), patient.mrn, period)
+
+
+# The clinic's claim files ---------------------------------------------------------------------------------
+
+
+def _claim_file_out(claim_file: ClaimFile) -> dict[str, Any]:
+    return {
+        "id": claim_file.pk,
+        "interchange_number": claim_file.interchange_number,
+        "from": claim_file.first_service_on.isoformat(),
+        "to": claim_file.last_service_on.isoformat(),
+        "test": not claim_file.production,
+        "valid": claim_file.valid,
+        "errors": list(claim_file.errors),
+        "skipped": list(claim_file.skipped),
+        "claim_count": claim_file.claim_count,
+        "line_count": claim_file.line_count,
+        "total_charge": str(claim_file.total_charge),
+        "marked_billed": claim_file.marked_billed,
+        "created_at": claim_file.created_at.isoformat(),
+        "created_by": claim_file.created_by.username if claim_file.created_by else None,
+        "filename": claim_file.filename,
+    }
+
+
+def _require_exporter(request: HttpRequest) -> Any:
+    user = request_user(request)
+    if not can_export_claims(user):
+        raise refuse_access(user, "ClaimFile", "*", None, "Not found.")
+    return user
+
+
+@router.post("/billing/claim-files", response={201: ClaimFileOut}, by_alias=True)
+def claim_file_create(request: HttpRequest, payload: ClaimFileIn) -> Status:
+    """Make the clinic's 837P of the billable charges from `from` to `to`, checked with pyx12: 201 with the
+    verdict (`valid`, `errors`) and the visits left out; a file pyx12 refuses marks nothing billed. 422 with
+    nothing written for a bad period, incomplete billing settings or no claim to send."""
+    user = _require_exporter(request)
+    claim_file = claim_file_make(
+        actor=user,
+        organization=user.organization,
+        first_day=payload.first_day,
+        last_day=payload.last_day,
+        production=not payload.test,
+        mark_billed=payload.mark_billed,
+    )
+    return Status(201, _claim_file_out(claim_file))
+
+
+@router.get("/billing/claim-files", response=list[ClaimFileOut], by_alias=True)
+def claim_file_list(request: HttpRequest) -> list[dict[str, Any]]:
+    """The clinic's claim files, newest first (at most 200)."""
+    user = _require_exporter(request)
+    files = list(claim_file_list_for_organization(user.organization)[:200])
+    named = sorted({patient_id for f in files for patient_id in f.patient_ids})
+    if named:  # the visits left out name their patients
+        audit_read_many(
+            actor=user, object_type="ClaimFile", object_id="*", patient_ids=named, detail="claim file list"
+        )
+    return [_claim_file_out(f) for f in files]
+
+
+@router.get("/billing/claim-files/{claim_file_id}", response=ClaimFileOut, by_alias=True)
+def claim_file_get(request: HttpRequest, claim_file_id: int) -> dict[str, Any]:
+    """One claim file's metadata, pyx12's verdict and the visits left out."""
+    user = request_user(request)
+    claim_file = access_claim_file(user, claim_file_id)
+    claim_file_read(actor=user, claim_file=claim_file, detail="claim file details")
+    return _claim_file_out(claim_file)
+
+
+@router.get("/billing/claim-files/{claim_file_id}/x12", response={200: None})
+def claim_file_x12(request: HttpRequest, claim_file_id: int) -> HttpResponse:
+    """The claim file's X12 text as it was made (application/edi-x12)."""
+    user = request_user(request)
+    claim_file = access_claim_file(user, claim_file_id)
+    claim_file_read(actor=user, claim_file=claim_file, detail="claim file downloaded")
+    return claim_file_response(claim_file)

@@ -154,3 +154,49 @@ class Coverage(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.payer_name} {self.member_id}"
+
+
+class ClaimFile(TimeStampedModel):
+    """An 837P claim file as it was made, kept so a biller can download it again and see what was sent.
+
+    Written once by tandem.billing.claim_files.claim_file_make and never edited (append-only in spirit): the
+    text, pyx12's verdict, the visits left out and the charges it carries. A file pyx12 refuses is kept too,
+    for a person to inspect, but its charges are never marked billed (`marked_billed` stays false).
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    interchange_number = models.PositiveIntegerField(help_text="ISA13/IEA02 interchange control number.")
+    first_service_on = models.DateField()
+    last_service_on = models.DateField()
+    production = models.BooleanField(default=True, help_text="False for a test file (ISA15 = T).")
+    text = models.TextField()
+    valid = models.BooleanField()
+    errors = models.JSONField(default=list, blank=True, help_text="pyx12's findings, one message each.")
+    skipped = models.JSONField(default=list, blank=True, help_text="Visits left out, with the reason.")
+    patient_ids = models.JSONField(
+        default=list, blank=True, help_text="Patients the file names, claimed or left out (to audit reads)."
+    )
+    claim_count = models.PositiveIntegerField()
+    line_count = models.PositiveIntegerField()
+    total_charge = models.DecimalField(max_digits=12, decimal_places=2)
+    charges = models.ManyToManyField(Charge, related_name="claim_files", blank=True)
+    marked_billed = models.BooleanField(default=False)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "interchange_number"], name="claimfile_one_per_interchange_number"
+            ),
+            models.CheckConstraint(
+                condition=Q(valid=True) | Q(marked_billed=False), name="claimfile_invalid_never_billed"
+            ),
+        ]
+
+    @property
+    def filename(self) -> str:
+        return f"claims-{self.interchange_number:09d}.837"
+
+    def __str__(self) -> str:
+        return f"837P {self.interchange_number} ({self.first_service_on} to {self.last_service_on})"

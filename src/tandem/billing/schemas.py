@@ -1,11 +1,11 @@
-"""API shapes for the billing calculators (nothing is stored)."""
+"""API shapes of billing: the calculators (nothing stored), charges, claim files."""
 
 from __future__ import annotations
 
 from typing import Literal
 
 from ninja import Field, Schema
-from pydantic import StrictInt
+from pydantic import StrictBool, StrictInt
 
 
 class UnitsIn(Schema):
@@ -91,3 +91,33 @@ class ChargeOut(Schema):
 class VoidIn(Schema):
     # Optional here so that the access check answers first (404); the service asks for a reason (422).
     reason: str = Field("", max_length=500)
+
+
+class ClaimFileIn(Schema):
+    """A claim file to make: the dates of service from `from` to `to` (YYYY-MM-DD, at most a year)."""
+
+    # Text, checked by tandem.billing.periods, so an unparseable date gets the same message as in the browser.
+    first_day: str = Field(..., alias="from", max_length=40)
+    last_day: str = Field(..., alias="to", max_length=40)
+    test: StrictBool = False  # ISA15 = T
+    mark_billed: StrictBool = False  # mark the charges billed when pyx12 accepts the file
+
+
+class ClaimFileOut(Schema):
+    """A claim file as made: its metadata, pyx12's verdict and the visits left out, not its text (…/x12)."""
+
+    id: int
+    interchange_number: int
+    first_day: str = Field(..., alias="from")
+    last_day: str = Field(..., alias="to")
+    test: bool
+    valid: bool
+    errors: list[str]
+    skipped: list[str]
+    claim_count: int
+    line_count: int
+    total_charge: str
+    marked_billed: bool
+    created_at: str
+    created_by: str | None
+    filename: str

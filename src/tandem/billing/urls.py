@@ -1,4 +1,4 @@
-"""A visit's charges and superbill."""
+"""A visit's charges and superbill, a patient's period superbill, the clinic's claim files."""
 
 from django.urls import URLPattern, path
 
@@ -10,4 +10,8 @@ urlpatterns: list[URLPattern] = [
         "encounters/<int:encounter_id>/superbill.pdf", views.encounter_superbill, name="encounter_superbill"
     ),
     path("charges/<int:charge_id>/void", views.charge_void, name="charge_void"),
+    path("patients/<int:patient_id>/superbill", views.patient_superbill, name="patient_superbill"),
+    path("billing/claims", views.claim_files, name="claim_files"),
+    path("billing/claims/<int:claim_file_id>", views.claim_file_detail, name="claim_file_detail"),
+    path("billing/claims/<int:claim_file_id>/x12", views.claim_file_download, name="claim_file_download"),
 ]

@@ -29,6 +29,7 @@ from tandem.charting.note_fields import SOAP_KEYS
 from tandem.charting.schemas import (
     AddendumIn,
     AddendumOut,
+    EncounterCancelIn,
     EncounterOut,
     NoteOut,
     NotePatch,
@@ -275,6 +276,17 @@ def encounter_finish(request: HttpRequest, encounter_id: int) -> dict[str, Any]:
     """Close the visit; its appointment becomes fulfilled. The note may be signed afterwards."""
     user = _user(request)
     encounter = services.encounter_finish(actor=user, encounter=access_encounter(user, encounter_id))
+    return _encounter_with_notes(user, access_encounter(user, encounter.pk))
+
+
+@router.post("/encounters/{encounter_id}/cancel", response=EncounterOut)
+def encounter_cancel(request: HttpRequest, encounter_id: int, payload: EncounterCancelIn) -> dict[str, Any]:
+    """The visit did not go ahead (kind "cancelled": the patient left before treatment; "entered-in-error":
+    opened on the wrong appointment), with a reason. Refused once a note is signed: write an addendum."""
+    user = _user(request)
+    encounter = services.encounter_cancel(
+        actor=user, encounter=access_encounter(user, encounter_id), reason=payload.reason, kind=payload.kind
+    )
     return _encounter_with_notes(user, access_encounter(user, encounter.pk))
 
 

@@ -42,6 +42,11 @@ class OverrideIn(_Strict):
     reason: str = Field("", description="Why the documented technique may go ahead despite the precaution")
 
 
+class EncounterCancelIn(_Strict):
+    reason: str = Field("", description="Why the visit did not go ahead (required, under 300 characters)")
+    kind: str = Field("cancelled", description='"cancelled" or "entered-in-error"')
+
+
 class AddendumIn(_Strict):
     text: str = ""
 

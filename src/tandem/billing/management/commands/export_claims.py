@@ -5,23 +5,21 @@ The file is checked with pyx12's validator before anything else happens: when it
 lists them and exits non-zero (the file is still written, for a person to inspect, unless it is stdout).
 Visits that cannot be claimed (self-pay patients, a missing address ...) are listed on stderr.
 --mark-billed turns the charges of a valid file into billed charges, so the next file does not repeat them.
+The file is made by tandem.billing.claim_files.claim_file_make and kept as a ClaimFile (the Claims page lists
+it), as the browser and the API make theirs.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils import timezone
 
 from tandem.accounts.models import Organization
-from tandem.audit.models import AuditAction
-from tandem.audit.services import audit_record
-from tandem.billing.exports import ExportError, claim_batch_for
+from tandem.billing.claim_files import claim_file_make
 from tandem.billing.management.commands._period import organization_named, parse_period
 from tandem.billing.models import Charge, ChargeStatus
-from tandem.billing.services import charges_mark_billed, interchange_number_next
-from tandem.billing.x12 import render_837p, validate_837p
 
 
 class Command(BaseCommand):
@@ -46,54 +44,40 @@ class Command(BaseCommand):
         if not candidates and not options.get("organization"):
             raise CommandError(f"No claim to send: no billable charges from {first_day} to {last_day}.")
         organization = organization_named(options.get("organization"), candidates)
-        now = timezone.now()
         try:
-            export = claim_batch_for(
-                organization,
-                first_day,
-                last_day,
-                interchange_control_number=interchange_number_next(organization),
-                created_at=timezone.localtime(now),
+            claim_file = claim_file_make(
+                actor=None,
+                organization=organization,
+                first_day=first_day,
+                last_day=last_day,
                 production=not options["test"],
+                mark_billed=options["mark_billed"],
             )
-        except ExportError as exc:
-            raise CommandError("Cannot make the claim file: " + "; ".join(exc.problems)) from None
-        for reason in export.skipped:
+        except ValidationError as exc:
+            found = exc.message_dict
+            for reason in found.get("skipped", []):
+                self.stderr.write(f"left out: {reason}")
+            problems = [m for field, messages in found.items() if field != "skipped" for m in messages]
+            raise CommandError("Cannot make the claim file: " + " ".join(problems)) from None
+        for reason in claim_file.skipped:
             self.stderr.write(f"left out: {reason}")
-        if export.batch is None:
-            raise CommandError(f"No claim to send for {first_day} to {last_day}.")
-        text = render_837p(export.batch)
-        errors = validate_837p(text)
         output = options.get("output")
         if output:
             with open(output, "w", encoding="ascii", newline="") as handle:
-                handle.write(text)
+                handle.write(claim_file.text)
         else:
-            self.stdout.write(text, ending="")
-        patients = sorted({charge.patient_id for charge in export.charges})
-        for patient_id in patients:
-            audit_record(
-                actor=None,
-                action=AuditAction.EXECUTE,
-                object_type="ClaimFile",
-                object_id=export.batch.interchange_control_number,
-                patient_id=patient_id,
-                detail=f"837P {first_day} to {last_day}"
-                + (f" written to {output}" if output else " written to stdout")
-                + (f"; {len(errors)} validation errors" if errors else ""),
-            )
-        if errors:
-            for error in errors:
+            self.stdout.write(claim_file.text, ending="")
+        if claim_file.errors:
+            for error in claim_file.errors:
                 self.stderr.write(f"invalid: {error}")
-            raise CommandError(f"pyx12 found {len(errors)} error(s) in the 837P; nothing was marked billed.")
-        claims = len(export.batch.claims)
-        marked = 0
-        if options["mark_billed"]:
-            marked = charges_mark_billed(
-                actor=None, charges=list(export.charges), batch=str(export.batch.interchange_control_number)
+            raise CommandError(
+                f"pyx12 found {len(claim_file.errors)} error(s) in the 837P (claim file {claim_file.pk}); "
+                "nothing was marked billed."
             )
-        number = export.batch.interchange_control_number
+        marked = claim_file.charges.count() if claim_file.marked_billed else 0
         self.stderr.write(
-            f"{claims} claim(s), {len(export.charges)} line(s), interchange {number}; pyx12: valid"
+            f"{claim_file.claim_count} claim(s), {claim_file.line_count} line(s), "
+            f"interchange {claim_file.interchange_number}; pyx12: valid"
             + (f"; {marked} charge(s) marked billed" if options["mark_billed"] else "")
+            + f"; kept as claim file {claim_file.pk}"
         )
