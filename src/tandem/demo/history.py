@@ -30,7 +30,7 @@ from tandem.accounts.models import User
 from tandem.billing.services import charges_post, coverage_set
 from tandem.careplans.models import Activity
 from tandem.charting import services as charting
-from tandem.charting.models import Encounter, NoteStatus
+from tandem.charting.models import Encounter, Note, NoteStatus
 from tandem.core import clock
 from tandem.demo.specs import ProgressStart
 from tandem.demo.visits import VisitContext, note_content, planned_visits
@@ -70,6 +70,14 @@ class _Tally:
         self.problems[f"{what}: {message}"] += 1
 
 
+@dataclass(frozen=True)
+class _Cosign:
+    moment: datetime.datetime
+    note: Note
+    encounter: Encounter
+    supervisor: User
+
+
 def past_appointments(organization_id: int, until: datetime.datetime) -> list[Appointment]:
     """The demo's booked appointments that have started by `until`, oldest first."""
     return list(
@@ -96,10 +104,15 @@ def demo_history_load(
     _insure({a.patient for a in appointments}, seed, tally)
     numbers: Counter[tuple[int, int]] = Counter()  # (patient, activity) -> visits so far
     advance = progress(len(appointments), "past visits") if progress and appointments else None
+    cosigns: list[_Cosign] = []
     for appointment in appointments:
-        _live_through(appointment, seed, now, dana, numbers, tally)
+        _live_through(appointment, seed, now, dana, numbers, tally, cosigns)
         if advance:
             advance(1)
+    # Co-signatures the next morning, after the same day's other visits were signed and charged: in the
+    # order a clinic lives it, so a bundling edit refuses the massage rather than the adjustment.
+    for cosign in sorted(cosigns, key=lambda c: (c.moment, c.note.pk)):
+        _cosign_and_post(cosign, now, tally)
     return tally.counts, tally.problems
 
 
@@ -142,6 +155,7 @@ def _live_through(
     dana: User,
     numbers: Counter[tuple[int, int]],
     tally: _Tally,
+    cosigns: list[_Cosign],
 ) -> None:
     rng = random.Random(f"{seed}:visit:{appointment.patient.mrn}:{appointment.starts_at.isoformat()}")
     roll = rng.random()
@@ -198,7 +212,6 @@ def _live_through(
         return
     tally.counts["notes signed"] += 1
     tally.counts["late entries"] += note.late_entry
-    biller = clinician
     if note.needs_cosign:
         cosigner = note.cosigner
         assert cosigner is not None
@@ -207,19 +220,27 @@ def _live_through(
             datetime.time(8, 15),
             tzinfo=timezone.get_current_timezone(),
         )
-        try:
-            note = _step(
-                next_morning, now, lambda: charting.note_cosign(actor=cosigner.user, note=note), note
-            )
-        except ValidationError as exc:
-            tally.refused("co-signature", exc)
-            return
-        if note.cosigned_at is None:
-            tally.counts["notes in a co-sign queue"] += 1
-            return
-        tally.counts["notes co-signed"] += 1
-        biller = cosigner.user
-    _post(encounter, biller, tally)
+        cosigns.append(_Cosign(next_morning, note, encounter, cosigner.user))
+        return
+    _post(encounter, clinician, tally)
+
+
+def _cosign_and_post(cosign: _Cosign, now: datetime.datetime, tally: _Tally) -> None:
+    try:
+        note = _step(
+            cosign.moment,
+            now,
+            lambda: charting.note_cosign(actor=cosign.supervisor, note=cosign.note),
+            cosign.note,
+        )
+    except ValidationError as exc:
+        tally.refused("co-signature", exc)
+        return
+    if note.cosigned_at is None:
+        tally.counts["notes in a co-sign queue"] += 1
+        return
+    tally.counts["notes co-signed"] += 1
+    _post(cosign.encounter, cosign.supervisor, tally)
 
 
 def _step(moment: datetime.datetime, now: datetime.datetime, do: Callable[[], T], unchanged: T) -> T:
