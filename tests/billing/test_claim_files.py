@@ -218,3 +218,30 @@ def test_the_command_keeps_its_file_too(grace, week, tmp_path):  # noqa: F811
     claim_file = ClaimFile.objects.get()
     assert claim_file.created_by is None and claim_file.text == (tmp_path / "w.837").read_text()
     assert not claim_file.marked_billed and claim_file.valid
+
+
+def test_the_claim_of_one_visit_carries_that_patient_and_day_only(alice, grace, week):  # noqa: F811
+    from django.test import Client
+
+    charge = Charge.objects.filter(patient=grace).order_by("service_on", "pk").last()
+    day = charge.service_on
+    claim_file = claim_file_make(
+        actor=alice,
+        organization=alice.organization,
+        first_day=None,
+        last_day=None,
+        encounter=charge.encounter,
+    )
+    assert claim_file.valid and validate_837p(claim_file.text) == []
+    assert (claim_file.first_service_on, claim_file.last_service_on) == (day, day)
+    assert set(claim_file.charges.values_list("patient_id", "service_on")) == {(grace.pk, day)}
+    assert claim_file.charges.count() == Charge.objects.filter(patient=grace, service_on=day).count()
+    assert claim_file.line_count < 6  # the week holds more
+
+    # From the visit's charges page, in the browser's way.
+    client = Client()
+    client.force_login(alice)
+    response = client.post(f"/encounters/{charge.encounter_id}/claim-file")
+    newest = ClaimFile.objects.order_by("-pk").first()
+    assert response.status_code == 302 and response["Location"] == f"/billing/claims/{newest.pk}"
+    assert newest.pk != claim_file.pk and newest.first_service_on == day

@@ -30,7 +30,7 @@ ACTION_TIMEOUT = 15_000  # milliseconds for one browser step
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     require_chromium()
-    with serving(demo_env(tmp_path_factory.mktemp("tandem-browser"))) as url:
+    with serving(demo_env(tmp_path_factory.mktemp("tandem-browser"), history=False)) as url:
         yield url
 
 

@@ -27,7 +27,7 @@ REASON = "INR 2.4 on Monday; gentle lymphatic drainage of the back is fine."
 @pytest.fixture(scope="module")
 def clinic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
     require_chromium()
-    env = demo_env(tmp_path_factory.mktemp("tandem-override"))
+    env = demo_env(tmp_path_factory.mktemp("tandem-override"), history=False)
     appointment = tandem_shell(env, CHECK_IN_ROBERT)["appointment"]
     with serving(env) as url:
         yield url, appointment

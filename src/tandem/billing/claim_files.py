@@ -27,8 +27,9 @@ from tandem.billing.exports import ExportError, claim_batch_for
 from tandem.billing.models import ClaimFile
 from tandem.billing.periods import Period, PeriodError, period_parse
 from tandem.billing.selectors import charge_list_for_claims
-from tandem.billing.services import charges_mark_billed, interchange_number_next
+from tandem.billing.services import charges_mark_billed, interchange_number_next, service_day
 from tandem.billing.x12 import render_837p, validate_837p
+from tandem.charting.models import Encounter
 
 # A preview builds the batch but sends nothing: any number the batch accepts will do.
 PREVIEW_INTERCHANGE_NUMBER = 1
@@ -127,6 +128,7 @@ def claim_file_make(
     last_day: object,
     production: bool = True,
     mark_billed: bool = False,
+    encounter: Encounter | None = None,
 ) -> ClaimFile:
     """Make, validate and keep the 837P of the clinic's billable charges from `first_day` to `last_day`.
 
@@ -137,6 +139,12 @@ def claim_file_make(
     """
     if actor is not None:
         _require_exporter(actor, organization)
+    patient_id = None
+    if encounter is not None:  # the claim of one visit: the patient's charges of its date of service
+        if encounter.organization_id != organization.pk:
+            raise ValidationError({"encounter": "No such visit."})
+        first_day = last_day = service_day(encounter)
+        patient_id = encounter.patient_id
     period = period_or_refusal(first_day, last_day)
     if not isinstance(production, bool) or not isinstance(mark_billed, bool):
         raise ValidationError({"__all__": "production and mark_billed are true or false."})
@@ -152,6 +160,7 @@ def claim_file_make(
                 interchange_control_number=number,
                 created_at=timezone.localtime(),
                 production=production,
+                patient_id=patient_id,
             )
         except ExportError as exc:
             raise ValidationError({"__all__": list(exc.problems)}) from None
@@ -163,9 +172,9 @@ def claim_file_make(
                 errors["skipped"] = list(export.skipped)
             raise ValidationError(errors)
         named = set(
-            charge_list_for_claims(organization, period.first_day, period.last_day).values_list(
-                "patient_id", flat=True
-            )
+            charge_list_for_claims(
+                organization, period.first_day, period.last_day, patient_id=patient_id
+            ).values_list("patient_id", flat=True)
         )
         text = render_837p(export.batch)
         problems = validate_837p(text)

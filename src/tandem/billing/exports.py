@@ -305,6 +305,7 @@ def claim_batch_for(
     interchange_control_number: int,
     created_at: datetime.datetime,
     production: bool = True,
+    patient_id: int | None = None,
 ) -> ClaimExport:
     """The clinic's billable charges dated from `first_day` to `last_day` as one 837P batch: one claim per
     patient, date of service and billing clinician. A self-pay patient's visits, or a visit whose claim
@@ -316,7 +317,7 @@ def claim_batch_for(
     provider = _billing_provider(organization, settings_row)
     groups: dict[tuple[int, datetime.date, int], list[Charge]] = {}
     practitioners: dict[int, Practitioner] = {}
-    for charge in charge_list_for_claims(organization, first_day, last_day):
+    for charge in charge_list_for_claims(organization, first_day, last_day, patient_id=patient_id):
         biller = billing_practitioner_id(charge.note)
         if charge.note.cosigner_id == biller and charge.note.cosigner is not None:
             practitioners[biller] = charge.note.cosigner

@@ -43,13 +43,20 @@ def charge_list_for_patient(
 
 
 def charge_list_for_claims(
-    organization: Organization, first_day: datetime.date, last_day: datetime.date
+    organization: Organization,
+    first_day: datetime.date,
+    last_day: datetime.date,
+    *,
+    patient_id: int | None = None,
 ) -> QuerySet[Charge]:
-    """The clinic's billable charges (not billed yet) from `first_day` to `last_day`, for a claim file."""
+    """The clinic's billable charges (not billed yet) from `first_day` to `last_day`, for a claim file; one
+    patient's only when `patient_id` is given (the claim of one visit)."""
     charges = Charge.objects.filter(
         organization=organization,
         status=ChargeStatus.BILLABLE,
         service_on__gte=first_day,
         service_on__lte=last_day,
     )
+    if patient_id is not None:
+        charges = charges.filter(patient_id=patient_id)
     return _with_related(charges).order_by("patient_id", "service_on", "encounter_id", "pk")

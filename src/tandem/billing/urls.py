@@ -9,6 +9,7 @@ urlpatterns: list[URLPattern] = [
     path(
         "encounters/<int:encounter_id>/superbill.pdf", views.encounter_superbill, name="encounter_superbill"
     ),
+    path("encounters/<int:encounter_id>/claim-file", views.encounter_claim_file, name="encounter_claim_file"),
     path("charges/<int:charge_id>/void", views.charge_void, name="charge_void"),
     path("patients/<int:patient_id>/superbill", views.patient_superbill, name="patient_superbill"),
     path("billing/claims", views.claim_files, name="claim_files"),

@@ -73,9 +73,34 @@ def encounter_charges(request: HttpRequest, encounter_id: int) -> HttpResponse:
         "charges": charges,
         "notes": notes,
         "signed": any(n.status == NoteStatus.FINAL for n in notes),
+        "billable": any(c.status == "billable" for c in charges),
+        "may_export": can_export_claims(user),
         "total": sum((c.fee for c in charges if c.status in ("billable", "billed")), start=0),
     }
     return render(request, "billing/encounter_charges.html", context)
+
+
+@login_required
+@require_POST
+def encounter_claim_file(request: HttpRequest, encounter_id: int) -> HttpResponse:
+    """The 837P of one visit (the patient's billable charges of its date of service), kept and validated."""
+    user = _user(request)
+    encounter = access_encounter(user, encounter_id)
+    try:
+        claim_file = claim_file_make(
+            actor=user,
+            organization=encounter.organization,
+            first_day=None,
+            last_day=None,
+            production=request.POST.get("test") != "1",
+            mark_billed=request.POST.get("mark_billed") == "1",
+            encounter=encounter,
+        )
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect("encounter_charges", encounter.pk)
+    return redirect("claim_file_detail", claim_file.pk)
 
 
 @login_required
