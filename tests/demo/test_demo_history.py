@@ -7,7 +7,8 @@ import datetime
 from io import StringIO
 
 from django.core.management import call_command
-from django.db.models import Q
+from django.db.models import Count, Q
+from django.test import Client
 from django.utils import timezone
 
 from tandem.billing.exports import claim_batch_for
@@ -79,6 +80,27 @@ def test_the_demo_documents_signs_cosigns_and_charges_its_past_visits(db):
     assert export.batch is not None and export.batch.claims
     assert validate_837p(render_837p(export.batch)) == []
     assert not [reason for reason in export.skipped if "self-pay" not in reason], export.skipped
+
+    # A chart with many visits lists the newest and folds the rest away.
+    busiest = (
+        Note.objects.filter(status=NoteStatus.FINAL, discipline="chiropractic")
+        .values_list("patient_id", flat=True)
+        .annotate(count=Count("pk"))
+        .order_by("-count", "patient_id")
+        .first()
+    )
+    notes = Note.objects.filter(patient_id=busiest, status=NoteStatus.FINAL).order_by(
+        "-encounter__started_at"
+    )
+    assert notes.count() > 8
+    lead = notes.first().encounter.activity.plan.supervising_practitioner.user
+    client = Client()
+    client.force_login(lead)
+    page = client.get(f"/patients/{busiest}/").content.decode()
+    assert f"Earlier notes ({notes.count() - 8})" in page
+    assert f"Earlier visits ({notes.exclude(body_marks=[]).count() - 6})" in page
+    assert page.index(f"/notes/{notes.first().pk}/") < page.index("Earlier notes (")
+    assert page.index("Earlier notes (") < page.index(f"/notes/{notes.last().pk}/")
 
     # The trail is whole: every replayed write was audited at the real time, in order.
     verify = StringIO()

@@ -20,7 +20,9 @@ from tandem.patients.models import Patient
 
 register = template.Library()
 
-CHART_PANEL_NOTES = 8
+CHART_PANEL_NOTES = 8  # the newest notes listed; the earlier ones fold away
+CHART_PANEL_MAPS = 6  # the newest body maps drawn; the earlier ones fold away
+CHART_PANEL_MAX_NOTES = 200
 
 
 @register.inclusion_tag("charting/_chart_panel.html", takes_context=True)
@@ -30,9 +32,13 @@ def charting_chart_panel(context: dict[str, Any], patient: Patient, user: Any = 
     if not isinstance(user, User) or not can_see_charting(user, patient):
         return {"visible": False, "patient": patient}
     audit_read(actor=user, object_type="Note", object_id="*", patient_id=patient.pk, detail="chart panel")
+    notes = list(notes_for_patient_timeline(patient, viewer=user)[:CHART_PANEL_MAX_NOTES])
+    timeline = body_map_timeline(patient)
     return {
         "visible": True,
         "patient": patient,
-        "notes": list(notes_for_patient_timeline(patient, viewer=user)[:CHART_PANEL_NOTES]),
-        "timeline": body_map_timeline(patient),
+        "notes": notes[:CHART_PANEL_NOTES],
+        "earlier_notes": notes[CHART_PANEL_NOTES:],
+        "timeline": timeline[-CHART_PANEL_MAPS:],
+        "earlier_timeline": timeline[:-CHART_PANEL_MAPS],
     }
