@@ -398,11 +398,18 @@ class State:
         apart = self.apart_days(v)
         target = self.targets(v)
         full = (info.starts[0][0], info.starts[-1][1])
+        # Visits of one activity in a week are spread out when they can be (Monday and Wednesday rather than
+        # Monday and Tuesday): first off the days next to its other visits of the week, then anywhere else.
+        spaced = taken | {day + step for day in taken for step in (-1, 1)}
         attempts: list[tuple[tuple[int, int], set[int]]] = []
         if target is not None:
+            if spaced != taken:
+                attempts.append((target, spaced | apart))
             attempts.append((target, taken | apart))
             if apart:
                 attempts.append((target, taken))
+        if spaced != taken:
+            attempts.append((full, spaced | apart))
         if apart:
             attempts.append((full, taken | apart))
         attempts.append((full, taken))
