@@ -13,6 +13,7 @@ urlpatterns: list[URLPattern] = [
     path("charges/<int:charge_id>/void", views.charge_void, name="charge_void"),
     path("patients/<int:patient_id>/superbill", views.patient_superbill, name="patient_superbill"),
     path("billing/claims", views.claim_files, name="claim_files"),
+    path("billing/claims/capture", views.charges_capture, name="charges_capture"),
     path("billing/claims/<int:claim_file_id>", views.claim_file_detail, name="claim_file_detail"),
     path("billing/claims/<int:claim_file_id>/x12", views.claim_file_download, name="claim_file_download"),
 ]

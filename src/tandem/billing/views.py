@@ -5,7 +5,8 @@
   access rule); 404 for everyone else.
 - A patient's superbill of a period (from the chart): the same rule.
 - The clinic's claim files (the Claims page): what a period would claim, export it as an 837P, download the
-  files made earlier. For the clinicians who may export claims (tandem.billing.access); 404 for everyone else.
+  files made earlier, and the visits signed but not charged ("Post all ready" posts them). For the clinicians
+  who may export claims (tandem.billing.access); 404 for everyone else.
 """
 
 from __future__ import annotations
@@ -15,12 +16,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tandem.accounts.models import User
 from tandem.audit.services import audit_read
-from tandem.billing import services
+from tandem.billing import capture, services
 from tandem.billing.access import access_claim_file, access_patient_for_billing, can_export_claims
 from tandem.billing.claim_files import (
     claim_file_list_for_organization,
@@ -75,6 +77,8 @@ def encounter_charges(request: HttpRequest, encounter_id: int) -> HttpResponse:
         "signed": any(n.status == NoteStatus.FINAL for n in notes),
         "billable": any(c.status == "billable" for c in charges),
         "may_export": can_export_claims(user),
+        # Before anyone presses "Post": whether the rules allow it (None: no note bills yet).
+        "refusals": None if charges else capture.encounter_posting_refusals(encounter),
         "total": sum((c.fee for c in charges if c.status in ("billable", "billed")), start=0),
     }
     return render(request, "billing/encounter_charges.html", context)
@@ -212,6 +216,7 @@ def _claims_page(
         "errors": errors,
         "preview": preview,
         "claim_files": list(claim_file_list_for_organization(user.organization)[:50]),
+        "worklist": capture.charge_worklist(actor=user, organization=user.organization),
     }
     return render(request, "billing/claim_files.html", context, status=status)
 
@@ -252,6 +257,27 @@ def claim_files(request: HttpRequest) -> HttpResponse:
         return redirect("claim_file_detail", claim_file.pk)
     # A valid file downloads at once (the page stays); the list below the form shows it on the next visit.
     return claim_file_response(claim_file)
+
+
+@login_required
+@require_POST
+def charges_capture(request: HttpRequest) -> HttpResponse:
+    """Post every visit to charge that the rules allow; the refused ones stay on the worklist."""
+    user = _user(request)
+    _require_claims_page(user)
+    result = capture.charges_capture(organization=user.organization, actor=user)
+    posted = len(result.posted)
+    if posted:
+        messages.success(request, f"Posted the charges of {posted} visit{'s' * (posted != 1)}.")
+    elif not result.refused:
+        messages.info(request, "No visit was ready to post.")
+    if result.refused:
+        refused = len(result.refused)
+        messages.error(
+            request,
+            f"{refused} visit{'s' * (refused != 1)} not posted: the reasons are under Visits to charge.",
+        )
+    return redirect(f"{reverse('claim_files')}#visits-to-charge")
 
 
 @login_required
