@@ -79,6 +79,7 @@ def _register_routers() -> None:
     from tandem.billing.api import router as billing_router
     from tandem.careplans.api import router as careplans_router
     from tandem.charting.api import router as charting_router
+    from tandem.outcomes.api import router as outcomes_router
     from tandem.patients.api import router as patients_router
     from tandem.referrals.api import router as referrals_router
     from tandem.safety.api import router as safety_router
@@ -92,6 +93,7 @@ def _register_routers() -> None:
     api.add_router("/", scheduling_router)
     api.add_router("/", billing_router)
     api.add_router("/", charting_router)
+    api.add_router("/", outcomes_router)
 
 
 _register_routers()

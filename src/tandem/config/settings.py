@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "tandem.scheduling",
     "tandem.billing",
     "tandem.charting",
+    "tandem.outcomes",
     "tandem.demo",
 ]
 

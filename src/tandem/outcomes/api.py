@@ -1,0 +1,46 @@
+"""Outcomes under /api/v1/.
+
+- Calculator (/outcomes/score): scores one instrument's answers without storing anything and reads no patient
+  record, so any signed-in user or API token may use it (the API's default authentication).
+
+The rules are the pure core in tandem.outcomes.scoring; its ScoringError becomes a 422 naming the field.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from ninja import Router
+
+from tandem.outcomes.schemas import ScoreIn, ScoreOut
+from tandem.outcomes.scoring import DEFAULT_POLICY, ScoringError, ScoringPolicy, instrument, score
+
+router = Router(tags=["outcomes"])
+
+
+@router.post("/outcomes/score", response=ScoreOut)
+def outcomes_score(request: HttpRequest, payload: ScoreIn) -> dict[str, Any]:
+    """Score, band, items answered and validity of one questionnaire's answers; nothing is stored."""
+    try:
+        policy = ScoringPolicy(**payload.policy.dict()) if payload.policy else DEFAULT_POLICY
+        definition = instrument(payload.instrument)
+        result = score(definition.code, payload.answers, policy)
+    except ScoringError as exc:
+        raise ValidationError({exc.field: [exc.message]}) from None
+    mcid = definition.mcid() if definition.mcids else None
+    return {
+        **result.as_dict(),
+        "band_basis": definition.band_basis,
+        "mcid": None
+        if mcid is None
+        else {
+            "key": mcid.key,
+            "source": mcid.source,
+            "points": None if mcid.points is None else float(mcid.points),
+            "relative_pct": None if mcid.relative_pct is None else float(mcid.relative_pct),
+            "as_published": mcid.as_published,
+            "verified": mcid.verified,
+        },
+    }
