@@ -1,7 +1,8 @@
 """The note editor in Debian's Chromium on a tablet, against a real `tandem serve` with the demo clinic.
 
 maya documents Robert Hale's massage visit (checked in today), marks trigger points on the body map, sees the
-draft saved, reloads and finds everything, signs; alice co-signs from her queue. Screenshot:
+draft saved, reloads and finds everything, signs; alice co-signs from her queue; an edit afterwards is refused
+and maya adds a signed addendum instead. Screenshot:
 test-artifacts/note-editor.png (1024x768).
 """
 
@@ -209,3 +210,22 @@ def test_maya_documents_with_the_body_map_signs_and_alice_cosigns(
     expect(alice.locator("#signatures")).to_contain_text("Co-signed by")
     ARTIFACTS.mkdir(exist_ok=True)
     alice.screenshot(path=str(ARTIFACTS / "note-signed.png"), full_page=True)
+
+    # Afterwards the note cannot be edited from the browser: no editor, and a forged autosave is refused.
+    maya.goto(note_url)
+    expect(maya.locator("#note-editor")).to_have_count(0)
+    token = next(c["value"] for c in maya.context.cookies() if c["name"] == "csrftoken")
+    forged = maya.request.post(
+        note_url + "autosave",
+        form={"subjective": "Changed afterwards"},
+        headers={"X-CSRFToken": token, "Referer": note_url},
+    )
+    assert forged.status == 422 and "addendum" in forged.text()
+    maya.reload()
+    expect(maya.locator("main")).not_to_contain_text("Changed afterwards")
+    # A correction is an addendum, signed in turn.
+    maya.fill("#addendum-text", "Patient called: soreness gone the next day.")
+    maya.click("#addenda button[name=sign][value='1']")
+    maya.wait_for_url(note_url)
+    expect(maya.locator("#addenda")).to_contain_text("soreness gone the next day")
+    expect(maya.locator("#addenda")).to_contain_text("Signed by Maya")
