@@ -34,6 +34,8 @@ def _tandem(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
         ("TANDEM_NOTE_TEMPLATES", "/nonexistent/templates.yaml"),
         ("TANDEM_EMAIL_URL", "pigeon://loft"),
         ("TANDEM_EMAIL_URL", "smtp://mail.example:notaport"),
+        ("TANDEM_PUBLIC_URL", "clinic.example"),
+        ("TANDEM_PUBLIC_URL", "ftp://clinic.example"),
     ],
 )
 def test_it_refuses_to_start_with_a_bad_setting_and_names_it(tmp_path, variable, value):

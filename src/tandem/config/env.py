@@ -104,6 +104,17 @@ def env_hosts(name: str, default: list[str]) -> list[str]:
     return hosts
 
 
+def env_public_url(name: str = "TANDEM_PUBLIC_URL", default: str = "http://127.0.0.1:8000") -> str:
+    """The address patients and e-mails reach the clinic at (links in reminders), without a trailing slash."""
+    raw = os.environ.get(name, default).strip()
+    parsed = urlparse(raw)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc or parsed.query or parsed.fragment:
+        raise ConfigurationError(
+            f"{name} must be an http(s) address such as https://clinic.example, not {raw!r}."
+        )
+    return raw.rstrip("/")
+
+
 def env_time_zone(name: str = "TANDEM_TIME_ZONE", default: str = "America/New_York") -> str:
     raw = os.environ.get(name, default)
     try:

@@ -15,6 +15,7 @@ from tandem.config.env import (
     env_email,
     env_hosts,
     env_optional_file,
+    env_public_url,
     env_secret_key,
     env_time_zone,
 )
@@ -27,6 +28,7 @@ DEBUG = env_bool("TANDEM_DEBUG", False)
 HTTPS = env_bool("TANDEM_HTTPS", not DEBUG)
 SECRET_KEY = env_secret_key(DATA_DIR)
 ALLOWED_HOSTS = env_hosts("TANDEM_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
+PUBLIC_URL = env_public_url()  # where patients' questionnaire links and reminder e-mails point
 TIME_ZONE = env_time_zone()
 USE_TZ = True
 USE_I18N = True

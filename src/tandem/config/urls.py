@@ -13,4 +13,5 @@ urlpatterns = [
     path("", include("tandem.scheduling.urls")),
     path("", include("tandem.charting.urls")),
     path("", include("tandem.billing.urls")),
+    path("", include("tandem.outcomes.urls")),
 ]

@@ -44,3 +44,13 @@ def outcomes_score(request: HttpRequest, payload: ScoreIn) -> dict[str, Any]:
             "verified": mcid.verified,
         },
     }
+
+
+def _add_administration_routes() -> None:
+    # Administered measures (responses, links) live in api_responses.py; they share this router's tag.
+    from tandem.outcomes.api_responses import router as responses_router
+
+    router.add_router("/", responses_router)
+
+
+_add_administration_routes()

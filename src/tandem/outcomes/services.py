@@ -1,0 +1,447 @@
+"""Administering outcome measures: recording responses with their scores, single-use patient links and each
+plan's schedule. Every change is validated, written and audited in one transaction (STYLE.md)."""
+
+from __future__ import annotations
+
+import datetime
+import secrets
+from collections.abc import Sequence
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from tandem.accounts.models import User
+from tandem.audit.models import AuditAction
+from tandem.audit.services import audit_record
+from tandem.careplans.models import CarePlan, CarePlanStatus
+from tandem.outcomes.access import can_see_measures, can_send_measures
+from tandem.outcomes.models import (
+    LinkChannel,
+    MeasureRequest,
+    MeasureSchedule,
+    Response,
+    ResponseSource,
+    Score,
+    Timepoint,
+)
+from tandem.outcomes.questionnaires import answers_from_response, questionnaire
+from tandem.outcomes.scoring import (
+    DEFAULT_POLICY,
+    INSTRUMENTS,
+    ScoreResult,
+    ScoringError,
+    ScoringPolicy,
+    instrument,
+    score,
+)
+from tandem.patients.models import Patient
+
+LINK_PREFIX = "m_"
+LINK_LIFETIME = datetime.timedelta(days=7)
+TABLET_LIFETIME = datetime.timedelta(hours=2)  # handed over in the room: short, so a lost tablet closes soon
+MAX_LINK_DAYS = 30
+MAX_INTERVAL = 52
+ORDINAL = "http://hl7.org/fhir/StructureDefinition/ordinalValue"
+# Plans whose measures may be recorded against them (a draft has not started; a revoked one never ran).
+MEASURABLE_PLAN_STATUSES = (CarePlanStatus.ACTIVE, CarePlanStatus.ON_HOLD, CarePlanStatus.COMPLETED)
+
+
+class LinkUnavailable(Exception):
+    """A measure link that cannot be used: `status` 404 (unknown) or 410 (expired or already used)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+# QuestionnaireResponse JSON ---------------------------------------------------------------------------------
+
+
+def _leaves(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    for item in items:
+        if item.get("type") == "group":
+            found += _leaves(item.get("item", []))
+        elif item.get("type") != "display":
+            found.append(item)
+    return found
+
+
+def _answer(item: dict[str, Any], value: int) -> dict[str, Any]:
+    if item["type"] == "integer":
+        return {"valueInteger": value}
+    for option in item.get("answerOption", []):
+        ordinals = [e.get("valueDecimal") for e in option.get("extension", []) if e.get("url") == ORDINAL]
+        if ordinals and ordinals[0] == value:
+            coding = option["valueCoding"]
+            return {"valueCoding": {k: coding[k] for k in ("system", "code", "display") if k in coding}}
+    raise ScoringError(f"Item {item['linkId']!r}: {value} is not one of its options.", field="answers")
+
+
+def response_json(
+    code: str,
+    answers: Sequence[int | None],
+    *,
+    patient: Patient,
+    authored_at: datetime.datetime,
+    activity_names: Sequence[str] = (),
+) -> dict[str, Any]:
+    """The FHIR R4 QuestionnaireResponse of checked answers (values already passed the scoring's checks).
+    PSFS activities carry the patient's own words in `activity_names`."""
+    form = questionnaire(code)
+    items: list[dict[str, Any]] = []
+    if INSTRUMENTS[code].min_items != INSTRUMENTS[code].max_items:  # PSFS: one repeating group per activity
+        group = form["item"][0]
+        name_item, rating_item = (
+            [i for i in group["item"] if i["type"] == "string"][0],
+            _leaves(group["item"]),
+        )
+        rating = [i for i in rating_item if i["type"] in ("integer", "choice")][0]
+        for index, value in enumerate(answers):
+            children: list[dict[str, Any]] = []
+            name = activity_names[index].strip() if index < len(activity_names) else ""
+            if name:
+                children.append({"linkId": name_item["linkId"], "answer": [{"valueString": name[:200]}]})
+            entry: dict[str, Any] = {"linkId": rating["linkId"]}
+            if value is not None:
+                entry["answer"] = [_answer(rating, value)]
+            children.append(entry)
+            items.append({"linkId": group["linkId"], "item": children})
+    else:
+        scored = [i for i in _leaves(form["item"]) if i.get("type") in ("choice", "integer")]
+        for item, value in zip(scored, answers, strict=True):
+            entry = {"linkId": item["linkId"], "text": item.get("text", "")}
+            if value is not None:
+                entry["answer"] = [_answer(item, value)]
+            items.append(entry)
+    return {
+        "resourceType": "QuestionnaireResponse",
+        "questionnaire": f"{form['url']}|{form.get('version', '1')}",
+        "status": "completed",
+        "subject": {"reference": f"Patient/{patient.pk}"},
+        "authored": authored_at.isoformat(),
+        "item": items,
+    }
+
+
+# Responses --------------------------------------------------------------------------------------------------
+
+
+def _invalid(field: str, message: str) -> ValidationError:
+    return ValidationError({field: [message]})
+
+
+def _checked_plan(plan: CarePlan | None, patient: Patient) -> CarePlan | None:
+    if plan is None:
+        return None
+    if plan.patient_id != patient.pk:
+        raise _invalid("plan", "That plan of care is not this patient's.")
+    if plan.status not in MEASURABLE_PLAN_STATUSES:
+        raise _invalid(
+            "plan", f"The plan is {plan.get_status_display().lower()}; measures need a started plan."
+        )
+    return plan
+
+
+def _checked_choice(value: str, choices: type, field: str) -> str:
+    if value not in choices.values:  # type: ignore[attr-defined]
+        raise _invalid(field, f"Use one of: {', '.join(choices.values)}.")  # type: ignore[attr-defined]
+    return value
+
+
+def response_record(
+    *,
+    actor: User | None,
+    patient: Patient,
+    instrument_code: str,
+    source: str,
+    answers: Sequence[object] | None = None,
+    questionnaire_response: dict[str, Any] | None = None,
+    activity_names: Sequence[str] = (),
+    plan: CarePlan | None = None,
+    timepoint: str = Timepoint.FOLLOW_UP,
+    authored_at: datetime.datetime | None = None,
+    replaces: Response | None = None,
+    request: MeasureRequest | None = None,
+    policy: ScoringPolicy = DEFAULT_POLICY,
+) -> Response:
+    """Store one instrument's answers (a list of item values in order, or a FHIR QuestionnaireResponse) with
+    their score (tandem.outcomes.scoring.score). Malformed or out-of-range answers raise ValidationError
+    naming the field and nothing is written; an incomplete form is stored with the validity the scoring
+    gives it.
+
+    Staff sources (paper, api) need an actor who may see the patient's measures; patient sources (a link, the
+    tablet) come through `request` (see measure_link_use). A correction names the response it `replaces`."""
+    _checked_choice(source, ResponseSource, "source")
+    _checked_choice(timepoint, Timepoint, "timepoint")
+    try:
+        definition = instrument(instrument_code)
+    except ScoringError as exc:
+        raise _invalid(exc.field, exc.message) from None
+    if source in (ResponseSource.PAPER, ResponseSource.API):
+        if actor is None or not can_see_measures(actor, patient):
+            raise _invalid("patient", "You cannot record measures for this patient.")
+    elif request is None or request.patient_id != patient.pk or request.instrument != definition.code:
+        raise _invalid("request", "A patient's own answers come through their measure link.")
+    plan = _checked_plan(plan, patient)
+    now = timezone.now()
+    authored = authored_at or now
+    if timezone.is_naive(authored):
+        raise _invalid("authored_at", "Give the time with its time zone.")
+    if authored > now + datetime.timedelta(minutes=5):
+        raise _invalid("authored_at", "The form cannot have been filled in the future.")
+    if replaces is not None:
+        if replaces.patient_id != patient.pk or replaces.instrument != definition.code:
+            raise _invalid("replaces", "A correction replaces a response of the same patient and instrument.")
+        if Response.objects.filter(replaces=replaces).exists():
+            raise _invalid("replaces", "That response has already been corrected; correct the newer one.")
+    if (answers is None) == (questionnaire_response is None):
+        raise _invalid("answers", "Send either the answers or a QuestionnaireResponse.")
+    try:
+        if questionnaire_response is not None:
+            if not isinstance(questionnaire_response, dict):
+                raise ScoringError("Send the QuestionnaireResponse as a JSON object.", field="response")
+            values: list[Any] = list(answers_from_response(definition.code, questionnaire_response))
+        else:
+            values = list(answers) if isinstance(answers, (list, tuple)) else answers  # type: ignore[assignment]
+        result = score(definition.code, values, policy)
+    except ScoringError as exc:
+        raise _invalid(exc.field, exc.message) from None
+    document = questionnaire_response or response_json(
+        definition.code, values, patient=patient, authored_at=authored, activity_names=activity_names
+    )
+    with transaction.atomic():
+        if replaces is not None:
+            # Lock the replaced row, or two corrections of it could both pass the check above.
+            Response.objects.select_for_update().get(pk=replaces.pk)
+            if Response.objects.filter(replaces=replaces).exists():
+                raise _invalid("replaces", "That response has already been corrected; correct the newer one.")
+        response = Response.objects.create(
+            patient=patient,
+            plan=plan,
+            instrument=definition.code,
+            questionnaire_version=str(questionnaire(definition.code).get("version", "1")),
+            questionnaire_response=document,
+            answers=values,
+            authored_at=authored,
+            source=source,
+            timepoint=timepoint,
+            entered_by=actor if source in (ResponseSource.PAPER, ResponseSource.API) else None,
+            request=request,
+            replaces=replaces,
+        )
+        _score_create(response, result)
+        audit_record(
+            actor=actor,
+            action=AuditAction.CREATE,
+            object_type="QuestionnaireResponse",
+            object_id=response.pk,
+            patient_id=patient.pk,
+            detail=f"{definition.code} {timepoint} via {source}"
+            + (f", replaces {replaces.pk}" if replaces else ""),
+        )
+    return response
+
+
+def _score_create(response: Response, result: ScoreResult) -> Score:
+    definition = INSTRUMENTS[response.instrument]
+    return Score.objects.create(
+        response=response,
+        patient_id=response.patient_id,
+        plan_id=response.plan_id,
+        instrument=response.instrument,
+        timepoint=response.timepoint,
+        effective_at=response.authored_at,
+        loinc_code=definition.loinc_score,
+        value=result.score,
+        exact="" if result.exact is None else str(result.exact),
+        unit=result.unit,
+        band=result.band or "",
+        items_answered=result.items_answered,
+        items_total=result.items_total,
+        valid=result.valid,
+        reason=(result.reason or "")[:300],
+        raw_sum=result.raw_sum,
+        mcid_key=definition.default_mcid,
+        policy=dict(result.policy),
+    )
+
+
+# Links ------------------------------------------------------------------------------------------------------
+
+
+def measure_link_create(
+    *,
+    actor: User,
+    patient: Patient,
+    instrument_code: str,
+    plan: CarePlan | None = None,
+    timepoint: str = Timepoint.FOLLOW_UP,
+    channel: str = LinkChannel.LINK,
+    days: int | None = None,
+) -> tuple[MeasureRequest, str]:
+    """A single-use link to one instrument; answers the row and the raw token, shown this once (for the URL)
+    and stored only as its digest. Front desk may make links (it shows no clinical content)."""
+    if not can_send_measures(actor, patient):
+        raise _invalid("patient", "You cannot send measures to this patient.")
+    return _link_create(
+        actor=actor,
+        patient=patient,
+        instrument_code=instrument_code,
+        plan=plan,
+        timepoint=timepoint,
+        channel=channel,
+        days=days,
+    )
+
+
+def _link_create(
+    *,
+    actor: User | None,
+    patient: Patient,
+    instrument_code: str,
+    plan: CarePlan | None,
+    timepoint: str,
+    channel: str,
+    days: int | None,
+) -> tuple[MeasureRequest, str]:
+    try:
+        definition = instrument(instrument_code)
+    except ScoringError as exc:
+        raise _invalid(exc.field, exc.message) from None
+    _checked_choice(timepoint, Timepoint, "timepoint")
+    _checked_choice(channel, LinkChannel, "channel")
+    plan = _checked_plan(plan, patient)
+    if days is not None and (
+        isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_LINK_DAYS
+    ):
+        raise _invalid("days", f"A link lasts 1 to {MAX_LINK_DAYS} days.")
+    lifetime = TABLET_LIFETIME if channel == LinkChannel.TABLET else LINK_LIFETIME
+    if days is not None:
+        lifetime = datetime.timedelta(days=days)
+    token = LINK_PREFIX + secrets.token_urlsafe(32)
+    with transaction.atomic():
+        link = MeasureRequest.objects.create(
+            patient=patient,
+            plan=plan,
+            instrument=definition.code,
+            timepoint=timepoint,
+            channel=channel,
+            prefix=token[:12],
+            digest=MeasureRequest.digest_of(token),
+            created_by=actor,
+            expires_at=timezone.now() + lifetime,
+        )
+        audit_record(
+            actor=actor,
+            action=AuditAction.CREATE,
+            object_type="MeasureRequest",
+            object_id=link.pk,
+            patient_id=patient.pk,
+            detail=f"{definition.code} {timepoint} link ({channel}), expires {link.expires_at.isoformat()}",
+        )
+    return link, token
+
+
+def measure_link_find(token: object) -> MeasureRequest:
+    """The open link of a raw token; LinkUnavailable 404 when unknown, 410 when expired or used."""
+    if not isinstance(token, str) or not token.startswith(LINK_PREFIX) or len(token) > 100:
+        raise LinkUnavailable(404, "This link is not known.")
+    link = MeasureRequest.objects.select_related("patient", "plan").filter(
+        digest=MeasureRequest.digest_of(token)
+    )
+    found = link.first()
+    if found is None:
+        raise LinkUnavailable(404, "This link is not known.")
+    if found.used_at is not None:
+        raise LinkUnavailable(410, "This form has already been filled in. Thank you.")
+    if found.expires_at <= timezone.now():
+        raise LinkUnavailable(410, "This link has expired. Please ask the clinic for a new one.")
+    return found
+
+
+def measure_link_use(
+    *, token: str, answers: Sequence[object], activity_names: Sequence[str] = ()
+) -> Response:
+    """The patient's answers through their link (or the tablet): stored and scored, and the link closed, in
+    one transaction; a second use, even at the same moment, gets LinkUnavailable(410)."""
+    found = measure_link_find(token)
+    with transaction.atomic():
+        # Lock the link row, or two submissions at the same moment could both use it.
+        link = (
+            MeasureRequest.objects.select_for_update(of=("self",))
+            .select_related("patient", "plan")
+            .get(pk=found.pk)
+        )
+        if not link.is_open():
+            raise LinkUnavailable(410, "This form has already been filled in. Thank you.")
+        source = ResponseSource.TABLET if link.channel == LinkChannel.TABLET else ResponseSource.PATIENT_LINK
+        response = response_record(
+            actor=None,
+            patient=link.patient,
+            instrument_code=link.instrument,
+            source=source,
+            answers=answers,
+            activity_names=activity_names,
+            plan=link.plan,
+            timepoint=link.timepoint,
+            request=link,
+        )
+        link.used_at = timezone.now()
+        link.save(update_fields=["used_at"])
+    return response
+
+
+# Schedules --------------------------------------------------------------------------------------------------
+
+
+def schedule_set(
+    *,
+    actor: User,
+    plan: CarePlan,
+    instruments: Sequence[str],
+    at_baseline: bool = True,
+    every_visits: int | None = None,
+    every_weeks: int | None = None,
+    at_discharge: bool = True,
+) -> MeasureSchedule:
+    """Which instruments a plan measures, and when: baseline, every N finished visits or every N weeks, and
+    discharge. Clinicians who may see the patient's chart set it."""
+    if not can_see_measures(actor, plan.patient):
+        raise _invalid("plan", "You cannot change this plan's measures.")
+    codes = list(dict.fromkeys(instruments))
+    unknown = [c for c in codes if c not in INSTRUMENTS]
+    if unknown or not codes:
+        raise _invalid("instruments", f"Choose one or more of: {', '.join(INSTRUMENTS)}.")
+    if every_visits is not None and every_weeks is not None:
+        raise _invalid("every_weeks", "Repeat every N visits or every N weeks, not both.")
+    for field, value in (("every_visits", every_visits), ("every_weeks", every_weeks)):
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_INTERVAL
+        ):
+            raise _invalid(field, f"Use a whole number from 1 to {MAX_INTERVAL}.")
+    with transaction.atomic():
+        schedule, created = MeasureSchedule.objects.update_or_create(
+            plan=plan,
+            defaults={
+                "instruments": codes,
+                "at_baseline": bool(at_baseline),
+                "every_visits": every_visits,
+                "every_weeks": every_weeks,
+                "at_discharge": bool(at_discharge),
+                "updated_by": actor,
+            },
+        )
+        audit_record(
+            actor=actor,
+            action=AuditAction.CREATE if created else AuditAction.UPDATE,
+            object_type="MeasureSchedule",
+            object_id=schedule.pk,
+            patient_id=plan.patient_id,
+            detail=f"{', '.join(codes)}; baseline={at_baseline} visits={every_visits} weeks={every_weeks} "
+            f"discharge={at_discharge}",
+        )
+    return schedule

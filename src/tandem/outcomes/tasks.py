@@ -1,0 +1,13 @@
+"""Background jobs of outcome measures (huey; `make run` starts the consumer); each is a `tandem` command."""
+
+from __future__ import annotations
+
+from django.core.management import call_command
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
+
+
+@db_periodic_task(crontab(minute="0", hour="9"))
+def send_measure_reminders() -> None:
+    """Once a day: e-mail a fresh link for each overdue measure, as `tandem send_measure_reminders`."""
+    call_command("send_measure_reminders")

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from tandem.outcomes import views
+
+urlpatterns = [
+    path("m/<str:token>", views.measure_fill, name="measure_fill"),
+    path("patients/<int:patient_id>/measures/link", views.measure_link_send, name="measure_link_send"),
+    path(
+        "patients/<int:patient_id>/measures/tablet", views.measure_tablet_start, name="measure_tablet_start"
+    ),
+    path("patients/<int:patient_id>/measures/paper", views.measure_paper_entry, name="measure_paper_entry"),
+    path(
+        "patients/<int:patient_id>/measures/schedule", views.measure_schedule_set, name="measure_schedule_set"
+    ),
+]
