@@ -113,6 +113,18 @@ class GoalDirection(models.TextChoices):
     INCREASE = "increase", "Increase (higher is better)"
 
 
+class GoalAchievement(models.TextChoices):
+    """FHIR R4 goal-achievement (Goal.achievementStatus); set from the outcome scores by
+    tandem.outcomes.goals (blank until a score can judge the goal)."""
+
+    IN_PROGRESS = "in-progress", "In progress"
+    IMPROVING = "improving", "Improving"
+    WORSENING = "worsening", "Worsening"
+    NO_CHANGE = "no-change", "No change"
+    ACHIEVED = "achieved", "Achieved"
+    NOT_ACHIEVED = "not-achieved", "Not achieved"
+
+
 class Goal(TimeStampedModel):
     """FHIR Goal: a measurable target, e.g. ODI 48 → ≤ 30 in six weeks."""
 
@@ -128,6 +140,7 @@ class Goal(TimeStampedModel):
     lifecycle_status = models.CharField(
         max_length=20, choices=GoalLifecycleStatus.choices, default=GoalLifecycleStatus.PROPOSED
     )
+    achievement_status = models.CharField(max_length=20, choices=GoalAchievement.choices, blank=True)
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
 
     class Meta:

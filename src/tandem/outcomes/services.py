@@ -17,6 +17,7 @@ from tandem.audit.models import AuditAction
 from tandem.audit.services import audit_record
 from tandem.careplans.models import CarePlan, CarePlanStatus
 from tandem.outcomes.access import can_see_measures, can_send_measures
+from tandem.outcomes.goals import goal_statuses_update
 from tandem.outcomes.models import (
     LinkChannel,
     MeasureRequest,
@@ -243,6 +244,8 @@ def response_record(
             detail=f"{definition.code} {timepoint} via {source}"
             + (f", replaces {replaces.pk}" if replaces else ""),
         )
+        # The plan's goals measured by this instrument follow the new score (tandem.outcomes.goals).
+        goal_statuses_update(actor=actor, patient=patient, code=definition.code, plan=plan)
     return response
 
 

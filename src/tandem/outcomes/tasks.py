@@ -11,3 +11,10 @@ from huey.contrib.djhuey import db_periodic_task
 def send_measure_reminders() -> None:
     """Once a day: e-mail a fresh link for each overdue measure, as `tandem send_measure_reminders`."""
     call_command("send_measure_reminders")
+
+
+@db_periodic_task(crontab(minute="30", hour="0"))
+def review_goal_status() -> None:
+    """Once a day, after midnight: goals past their due date are judged again, as `tandem
+    review_goal_status`."""
+    call_command("review_goal_status")

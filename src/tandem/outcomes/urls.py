@@ -12,4 +12,7 @@ urlpatterns = [
     path(
         "patients/<int:patient_id>/measures/schedule", views.measure_schedule_set, name="measure_schedule_set"
     ),
+    path(
+        "careplans/<int:plan_id>/progress-report.pdf", views.progress_report, name="outcome_progress_report"
+    ),
 ]

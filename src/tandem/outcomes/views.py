@@ -3,6 +3,7 @@ clinician's actions from the chart (send a link, hand over the tablet, type in a
 
 from __future__ import annotations
 
+import re
 from typing import cast
 
 from django.contrib import messages
@@ -11,15 +12,18 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tandem.accounts.models import User
 from tandem.audit.services import audit_read
+from tandem.careplans.access import access_careplan
 from tandem.careplans.models import CarePlan
-from tandem.outcomes.access import access_patient_for_links, access_patient_measures
+from tandem.outcomes.access import access_patient_for_links, access_patient_measures, can_see_measures
 from tandem.outcomes.forms import LinkForm, MeasureForm, PaperForm, ScheduleForm
 from tandem.outcomes.models import LinkChannel, Timepoint
+from tandem.outcomes.report import render_report_pdf
 from tandem.outcomes.scoring import INSTRUMENTS
 from tandem.outcomes.services import (
     MEASURABLE_PLAN_STATUSES,
@@ -30,6 +34,7 @@ from tandem.outcomes.services import (
     response_record,
     schedule_set,
 )
+from tandem.patients.access import refuse_access
 from tandem.patients.models import Patient
 
 
@@ -203,3 +208,28 @@ def measure_schedule_set(request: HttpRequest, patient_id: int) -> HttpResponse:
     else:
         messages.success(request, f"Saved the measures of “{plan.title}”.")
     return redirect(reverse("patient_chart", args=[patient.pk]) + "#outcomes")
+
+
+@login_required
+@require_GET
+def progress_report(request: HttpRequest, plan_id: int) -> HttpResponse:
+    """The plan's progress report to the referrer (PDF), for the clinicians who may see the patient's chart;
+    audited."""
+    user = cast(User, request.user)
+    plan = access_careplan(user, plan_id)
+    if not can_see_measures(user, plan.patient):
+        raise refuse_access(user, "CarePlan", plan.pk, plan.patient_id, "No such plan.")
+    now = timezone.now()
+    pdf = render_report_pdf(plan=plan, author=user, written_at=now)
+    audit_read(
+        actor=user,
+        object_type="CarePlan",
+        object_id=plan.pk,
+        patient_id=plan.patient_id,
+        detail="progress report PDF",
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    mrn = re.sub(r"[^A-Za-z0-9-]", "", plan.patient.mrn) or "patient"
+    name = f"progress-report-{mrn}-{timezone.localdate(now).isoformat()}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
