@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime
 import random
 from collections import Counter
-from contextlib import nullcontext
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -116,12 +115,22 @@ def _hours(organization: Organization, admin: User, created: Counter[str]) -> No
 
 
 def _availability(plans: list[CarePlan], actor: User, seed: int, created: Counter[str]) -> None:
-    """Every third patient with a plan to book (by MRN) can only come at certain times."""
+    """Every third patient with an active plan (by MRN, booked or not) can only come at certain times: the
+    same patients whichever plans are still to book, so running the demo again adds none."""
     have = set(PatientAvailability.objects.values_list("patient_id", flat=True).distinct())
-    for number, plan in enumerate(plans):
+    every = (
+        CarePlan.objects.filter(
+            organization_id__in={plan.organization_id for plan in plans}, status=CarePlanStatus.ACTIVE
+        )
+        .exclude(patient__mrn__in=UNBOOKED_MRNS)
+        .order_by("patient__mrn", "id")
+        .values_list("pk", flat=True)
+    )
+    position = {pk: number for number, pk in enumerate(every)}
+    for plan in plans:
         patient: Patient = plan.patient
         rng = random.Random(f"{seed}:availability:{patient.mrn}")
-        if patient.pk in have or number % AVAILABILITY_EVERY != AVAILABILITY_EVERY - 1:
+        if patient.pk in have or position[plan.pk] % AVAILABILITY_EVERY != AVAILABILITY_EVERY - 1:
             continue
         _, starts, ends = WINDOWS[rng.randrange(len(WINDOWS))]
         patient_availability_set(
@@ -164,10 +173,11 @@ def _book(
     history: bool,
 ) -> None:
     starts_on = booking_start(plan, today, history)
-    # A plan begun in the past is booked as the front desk did then: on its first morning.
-    then = at(starts_on, datetime.time(7, 0)) if starts_on < timezone.localdate() else None
+    # A plan begun in the past is booked as the front desk did then, on its first morning; any other at one
+    # frozen moment, so a slot that starts while the proposal is confirmed is not "already past".
+    then = at(starts_on, datetime.time(7, 0)) if starts_on < timezone.localdate() else timezone.now()
     try:
-        with transaction.atomic(), clock.replaying(then) if then else nullcontext():
+        with transaction.atomic(), clock.replaying(then):
             booking = plan_booking_propose(
                 actor=actor, plan=plan, location=location, starts_on=starts_on, method="greedy"
             )

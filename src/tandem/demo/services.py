@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from itertools import islice
 
@@ -33,6 +33,7 @@ from tandem.demo import generator
 from tandem.demo.care import demo_care_load
 from tandem.demo.history import demo_history_load
 from tandem.demo.key_patients import KEY_PATIENTS
+from tandem.demo.outcomes import ARCHIVED, demo_outcomes_load
 from tandem.demo.schedule import demo_schedule_load
 from tandem.demo.specs import MAX_PATIENTS, MRN_PREFIX, PatientSpec, ProgressStart, mrn
 from tandem.patients.models import AllergyIntolerance, CareTeamMember, Condition, MedicationStatement, Patient
@@ -77,11 +78,16 @@ def demo_clinic_load(
     batch_size: int = BATCH_SIZE,
     history: bool = True,
     progress: ProgressStart | None = None,
+    effects: Mapping[str, float] | None = None,
 ) -> DemoResult:
     """Create the demo clinic, or add to it what is missing: safe to run again, a larger N adds patients.
 
     `patients` counts the key patients too; they are always created. Raises icd10.UnknownCode if a table
     holds an invalid code, DemoSeedMismatch if existing demo patients came from another seed.
+
+    With the history, the plans' outcome measures are recorded too (demo.outcomes); `effects` (instrument ->
+    points, from outcomes.synthetic.parse_effect) injects an effect of concurrent care and imports the archive
+    of earlier episodes it is measured on.
     """
     if not 0 <= patients <= MAX_PATIENTS:
         raise ValueError(f"The number of patients must be between 0 and {MAX_PATIENTS:,}.")
@@ -124,6 +130,16 @@ def demo_clinic_load(
             lived, refused = demo_history_load(organization_id=organization.pk, seed=seed, progress=progress)
             result.history.update(lived)
             result.refused.update(refused)
+            measured = demo_outcomes_load(
+                organization=organization, seed=seed, effects=effects, progress=progress
+            )
+            for name, count in measured.items():
+                if "refused" in name:
+                    result.refused[name] += count
+                elif name == ARCHIVED:  # bulk-written like the patients: in the run's audit entry
+                    result.created[name] += count
+                else:
+                    result.history[name] += count
     finally:
         # Whatever was committed, even by an interrupted run, is in the trail.
         created_patients = result.created["patients"]

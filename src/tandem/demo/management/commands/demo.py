@@ -10,8 +10,10 @@ from tqdm import tqdm
 from tandem.core.personas import DEMO_PASSWORD
 from tandem.demo.care import DemoScenarioError
 from tandem.demo.key_patients import KEY_PATIENTS
+from tandem.demo.outcomes import MEASURED
 from tandem.demo.services import DemoResult, DemoSeedMismatch, demo_clinic_load
 from tandem.demo.specs import MAX_PATIENTS, mrn
+from tandem.outcomes.synthetic import EffectError, parse_effect
 from tandem.patients.icd10 import UnknownCode
 
 
@@ -40,13 +42,37 @@ class Command(BaseCommand):
             "--without-history",
             action="store_true",
             help="Book the plans from today only: no past visits checked in, documented, signed and charged "
-            "(faster; for tests that do not need them).",
+            "(faster; for tests that do not need them). No outcome measures either.",
+        )
+        parser.add_argument(
+            "--effect",
+            action="append",
+            default=[],
+            metavar="INSTRUMENT:POINTS",
+            help="Inject an extra effect of concurrent care into the demo's outcome measures, e.g. odi:-8: "
+            "patients treated by all three disciplines change 8 ODI points more than with one discipline "
+            "(two disciplines: half of it). Also imports an archive of earlier episodes for that instrument, "
+            "enough for the clinic's evidence to show it. INSTRUMENT: odi, ndi, quickdash, lefs or nprs. "
+            "Repeatable; odi:0 gives the archive without an effect.",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
         patients: int = options["patients"]
         if not 0 <= patients <= MAX_PATIENTS:
             raise CommandError(f"--patients must be between 0 and {MAX_PATIENTS:,}.")
+        effects: dict[str, float] = {}
+        for spec in options["effect"]:
+            try:
+                code, effect = parse_effect(spec)
+            except EffectError as exc:
+                raise CommandError(f"--effect: {exc.message}") from exc
+            if code not in MEASURED:
+                raise CommandError(
+                    f"--effect: the demo records only {', '.join(MEASURED)}; {code} is not among them."
+                )
+            effects[code] = sum(effect.values())
+        if effects and options["without_history"]:
+            raise CommandError("--effect needs the history: leave out --without-history.")
         bars: list[tqdm] = []
 
         def start(total: int, what: str) -> Callable[[int], object]:
@@ -69,6 +95,7 @@ class Command(BaseCommand):
                 seed=options["seed"],
                 history=not options["without_history"],
                 progress=start,
+                effects=effects,
             )
         except (UnknownCode, DemoSeedMismatch, DemoScenarioError) as exc:
             raise CommandError(str(exc)) from exc
@@ -129,6 +156,7 @@ _NOUNS = {
     "plan_activities": ("plan activity", "plan activities"),
     "sequence_rules": ("sequence rule", "sequence rules"),
     "screenings": ("intake screening", "intake screenings"),
+    "archived_plans": ("archived plan of care", "archived plans of care"),
 }
 
 
