@@ -123,12 +123,16 @@ def test_robert_fills_the_odi_on_his_phone_and_alice_sees_the_score(
     alice.click("button[type=submit]")
     alice.wait_for_url("**/patients/")
     alice.goto(f"{url}/patients/{prepared['patient']}/")
-    row = alice.locator('#outcome-scores tr[data-instrument="odi"]')
+    row = alice.locator('#outcome-scores tr[data-instrument="odi"]:not(.outcome-progress)')
     expected = score("odi", ON_THE_PHONE)
     expect(row.locator(".outcome-score")).to_have_text(for_display(expected.score))
     expect(row.locator(".outcome-band")).to_have_text(str(expected.band))
     expect(row.locator(".outcome-mcid")).to_contain_text("MCID reached")
     expect(row).to_contain_text("+50.0 points")
+    # Below it, the progress chart with its MCID band.
+    chart = alice.locator('#outcome-scores tr.outcome-progress[data-instrument="odi"] svg')
+    expect(chart).to_be_visible()
+    expect(chart).to_contain_text("MCID")
     alice.locator("#outcomes").screenshot(path=str(ARTIFACTS / "measure-chart-panel.png"))
     tablet.close()
     # Chromium logs the 410 of the used link; anything else (a CSP violation...) fails.
