@@ -31,13 +31,14 @@ from tandem.billing.access import can_export_claims
 from tandem.billing.coding import BillingError
 from tandem.billing.models import BillingSettings, Charge, ChargeStatus
 from tandem.billing.services import (
+    billed_refusal,
     billing_practitioner_id,
     billing_settings_for,
     charges_post,
     code_encounter_visit,
-    unit_price,
+    may_bill,
+    missing_fee_refusals,
 )
-from tandem.charting.access import can_see_charting
 from tandem.charting.models import DOCUMENTABLE_ENCOUNTER_STATUSES, Encounter, Note, NoteStatus
 from tandem.patients.models import Patient
 
@@ -251,25 +252,17 @@ def posting_refusals(
     would post. The checks of charges_post after the signature: the biller on the care team, the billing
     rules (services.code_encounter_visit), no charge of the visit on a claim, a fee for every code."""
     refusals: list[str] = []
-    user, patient = biller.user, encounter.patient
-    if user.organization_id != patient.organization_id or not can_see_charting(user, patient):
+    if not may_bill(biller.user, encounter.patient):
         refusals.append(f"{biller.display_name} may not bill this patient (not on the care team).")
     try:
         notes, coded = code_encounter_visit(encounter)
     except BillingError as exc:
         return (*refusals, *(message for messages in exc.as_dict().values() for message in messages))
-    billed = list(
-        Charge.objects.filter(
-            encounter_id__in={note.encounter_id for note in notes}, status=ChargeStatus.BILLED
-        ).values_list("code", flat=True)
-    )
-    if billed:
-        codes = ", ".join(sorted(set(billed)))
-        refusals.append(f"This visit's charges ({codes}) are on a claim already; void them to re-post.")
+    on_claim = billed_refusal(note.encounter_id for note in notes)
+    if on_claim:
+        refusals.append(on_claim)
     settings_row = settings_row or billing_settings_for(encounter.organization)
-    for code in dict.fromkeys(item.line.code for item in coded.charges):
-        if unit_price(settings_row, code) is None:
-            refusals.append(f"The fee schedule has no price for {code}: add it in billing settings.")
+    refusals += missing_fee_refusals(settings_row, (item.line.code for item in coded.charges))
     return tuple(refusals)
 
 

@@ -15,7 +15,7 @@ a code without a fee, a missing diagnosis) writes nothing.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from pathlib import Path
@@ -193,9 +193,32 @@ def _refusal(exc: BillingError) -> ValidationError:
     return ValidationError(errors)
 
 
+def may_bill(user: User, patient: Patient) -> bool:
+    """Whether `user` may post charges (and insurance) for `patient`: a clinician of the care team."""
+    return user.organization_id == patient.organization_id and can_see_charting(user, patient)
+
+
 def _require_biller(actor: User, patient: Patient) -> None:
-    if actor.organization_id != patient.organization_id or not can_see_charting(actor, patient):
+    if not may_bill(actor, patient):
         raise ValidationError({"__all__": "Only a clinician on the patient's care team may post charges."})
+
+
+def billed_refusal(encounter_ids: Iterable[int]) -> str | None:
+    """Why a visit cannot be posted again once one of its charges is on a claim; None when none is."""
+    billed = Charge.objects.filter(encounter_id__in=set(encounter_ids), status=ChargeStatus.BILLED)
+    codes = sorted(set(billed.values_list("code", flat=True)))
+    if not codes:
+        return None
+    return f"This visit's charges ({', '.join(codes)}) are on a claim already; void them to re-post."
+
+
+def missing_fee_refusals(settings_row: BillingSettings, codes: Iterable[str]) -> list[str]:
+    """A message for each code the clinic's fee schedule has no price for."""
+    return [
+        f"The fee schedule has no price for {code}: add it in billing settings."
+        for code in dict.fromkeys(codes)
+        if unit_price(settings_row, code) is None
+    ]
 
 
 def code_encounter_visit(encounter: Encounter) -> tuple[list[Note], CodedDocumentedVisit]:
@@ -240,31 +263,19 @@ def charges_post(*, actor: User, encounter: Encounter) -> list[Charge]:
     except BillingError as exc:
         raise _refusal(exc) from None
     encounter_ids = sorted({note.encounter_id for note in notes})
+    on_claim = billed_refusal(encounter_ids)
+    if on_claim:
+        raise ValidationError({"__all__": on_claim})
     existing = list(Charge.objects.filter(encounter_id__in=encounter_ids))
-    billed = [charge for charge in existing if charge.status == ChargeStatus.BILLED]
-    if billed:
-        codes = ", ".join(sorted({charge.code for charge in billed}))
-        raise ValidationError(
-            {"__all__": f"This visit's charges ({codes}) are on a claim already; void them to re-post."}
-        )
     settings_row = billing_settings_for(encounter.organization)
-    prices: dict[str, Decimal] = {}
-    missing: list[str] = []
-    for item in coded.charges:
-        price = unit_price(settings_row, item.line.code)
-        if price is None:
-            missing.append(item.line.code)
-        else:
-            prices[item.line.code] = price
+    missing = missing_fee_refusals(settings_row, (item.line.code for item in coded.charges))
     if missing:
-        raise ValidationError(
-            {
-                "fees": [
-                    f"The fee schedule has no price for {code}: add it in billing settings."
-                    for code in missing
-                ]
-            }
-        )
+        raise ValidationError({"fees": missing})
+    prices: dict[str, Decimal] = {
+        item.line.code: price
+        for item in coded.charges
+        if (price := unit_price(settings_row, item.line.code)) is not None
+    }
     by_note = {note.pk: note for note in notes}
     replaced = [charge for charge in existing if charge.status in REPLACEABLE_STATUSES]
     Charge.objects.filter(pk__in=[charge.pk for charge in replaced]).delete()
