@@ -15,8 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.browser.serving import CHROMIUM, demo_env, require_chromium, serving, tandem_shell
-from tests.charting.test_browser_note import ACTION_TIMEOUT, CHECK_IN_ROBERT, CHROMIUM_ARGS, TABLET
+from tests.browser.serving import demo_env, require_chromium, serving, tandem_shell
+
+# The tablet browser and sign_in of the note test, over this module's clinic (fixtures resolve by name here).
+from tests.charting.test_browser_note import CHECK_IN_ROBERT, browser, sign_in  # noqa: F401
 
 pytestmark = pytest.mark.browser
 
@@ -33,48 +35,7 @@ def clinic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]
         yield url, appointment
 
 
-@pytest.fixture(scope="module")
-def browser(clinic: tuple[str, int]) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
-@pytest.fixture
-def sign_in(browser: Any, clinic: tuple[str, int]) -> Iterator[Any]:
-    """sign_in(username): a tablet-sized page signed in; any console error (a CSP violation...) fails."""
-    contexts: list[Any] = []
-    errors: list[str] = []
-
-    def open_as(username: str) -> Any:
-        context = browser.new_context(viewport=TABLET, has_touch=True)
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(ACTION_TIMEOUT)
-        page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.goto(clinic[0] + "/login/")
-        page.fill("#id_username", username)
-        page.fill("#id_password", "tandem-demo")
-        page.click("button[type=submit]")
-        page.wait_for_url("**/patients/")
-        return page
-
-    try:
-        yield open_as
-        # The refused signature answers 422, which Chromium logs; it is the one this test asks for.
-        assert [e for e in errors if "status of 422" not in e] == []
-    finally:
-        for context in contexts:
-            context.close()
-
-
-def test_maya_cannot_sign_until_alice_records_the_override(sign_in: Any, clinic: tuple[str, int]) -> None:
+def test_maya_cannot_sign_until_alice_records_the_override(sign_in: Any, clinic: tuple[str, int]) -> None:  # noqa: F811
     from playwright.sync_api import expect
 
     url, appointment = clinic
