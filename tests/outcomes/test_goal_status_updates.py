@@ -223,3 +223,62 @@ def test_the_plan_page_shows_the_achievement_status(alice, patient, robert_plan,
     page = client_for(alice).get(f"/careplans/{robert_plan.pk}/")
     assert page.status_code == 200
     assert b'goal-achievement" title="Achievement, from the outcome scores">Achieved</span>' in page.content
+
+
+# NDI: goals in percent (as clinicians write them), scores raw 0-50 -----------------------------------------
+
+
+def ndi_answers(raw: int) -> list[int]:
+    """Ten NDI items (0-5 each) summing to `raw` (the NDI percent is raw x 2)."""
+    assert 0 <= raw <= 50
+    return [min(5, max(0, raw - 5 * i)) for i in range(10)]
+
+
+def record_ndi(actor, patient, raw: int, days_ago: int, plan, **extra) -> Response:
+    return services.response_record(
+        actor=actor,
+        patient=patient,
+        instrument_code="ndi",
+        source="paper",
+        answers=ndi_answers(raw),
+        plan=plan,
+        authored_at=timezone.now() - datetime.timedelta(days=days_ago),
+        **extra,
+    )
+
+
+def ndi_goal(alice, plan, **data) -> Goal:
+    fields = {
+        "description": "Turn the head to drive",
+        "measure": "ndi",
+        "baseline_value": 24,  # percent
+        "target_value": 20,  # percent: raw 10
+        "due_on": timezone.localdate() + datetime.timedelta(weeks=2),
+        **data,
+    }
+    return careplans.goal_add(actor=alice, plan=plan, data=fields)
+
+
+def test_the_ndi_helper_scores_raw_as_asked(alice, patient):
+    assert score("ndi", ndi_answers(12)).score == 12 and score("ndi", ndi_answers(12)).percent == 24
+    assert score("ndi", ndi_answers(9)).score == 9
+
+
+def test_an_ndi_goal_in_percent_is_judged_on_the_raw_scores(alice, patient, robert_plan):
+    goal = ndi_goal(alice, robert_plan)
+    record_ndi(alice, patient, 12, 20, robert_plan, timepoint="baseline")  # 24 %: above the 20 % target
+    goal.refresh_from_db()
+    assert goal.achievement_status == "no-change"  # raw 12 against the baseline 24 % = raw 12; not 12 <= 20
+    record_ndi(alice, patient, 9, 1, robert_plan)  # 18 %: at or below 20 %
+    goal.refresh_from_db()
+    assert goal.achievement_status == "achieved"
+
+
+def test_an_ndi_score_just_above_the_percent_target_is_not_achieved(alice, patient, robert_plan):
+    goal = ndi_goal(alice, robert_plan, baseline_value=40)  # raw 20
+    record_ndi(alice, patient, 11, 1, robert_plan)  # 22 % > 20 %; 9 raw better than 20: past the MCID of 5
+    goal.refresh_from_db()
+    assert goal.achievement_status == "improving"
+    record_ndi(alice, patient, 10, 0, robert_plan)  # exactly 20 %
+    goal.refresh_from_db()
+    assert goal.achievement_status == "achieved"

@@ -83,3 +83,32 @@ def test_the_chart_uses_the_dates_of_the_scores(alice, patient, robert_plan, cli
     odi = progress_rows(chart_page(client_for, alice, patient))["odi"]
     first = timezone.localdate() - datetime.timedelta(days=21)
     assert f"{first.day} {first:%b} {first.year}" in odi  # the first dot's tooltip carries its date
+
+
+def _goal_y(svg: str) -> float:
+    return float(re.search(r'<line class="goal" x1="[\d.]+" y1="([\d.]+)"', svg).group(1))
+
+
+def test_an_ndi_goal_in_percent_is_drawn_on_the_raw_scale_and_says_so(
+    alice, patient, robert_plan, client_for
+):
+    from tests.outcomes.test_goal_status_updates import ndi_goal, record_ndi
+
+    from tandem.outcomes.charts import progress_chart_svg
+    from tandem.outcomes.goals import measure_chart_svg, plan_scores
+    from tandem.outcomes.scoring import INSTRUMENTS
+
+    goal = ndi_goal(alice, robert_plan)  # 24 % -> 20 %
+    record_ndi(alice, patient, 12, 20, robert_plan, timepoint="baseline")
+    record_ndi(alice, patient, 9, 1, robert_plan)
+    scores = list(plan_scores(robert_plan, "ndi"))
+    svg = measure_chart_svg("ndi", scores, goal)
+    assert "NDI, raw 0–50 (goal 20 % = 10)" in svg  # the title names the scale drawn
+    assert "Goal ≤ 10" in svg and "Goal ≤ 20" not in svg
+    points = [(timezone.localdate(s.effective_at), s.value) for s in scores]
+    common = {"instrument_range": INSTRUMENTS["ndi"].score_range, "direction": "higher-is-worse"}
+    at_raw_10 = progress_chart_svg(points, goal=10, title="t", unit="points", **common)
+    at_raw_20 = progress_chart_svg(points, goal=20, title="t", unit="points", **common)
+    assert _goal_y(svg) == _goal_y(at_raw_10) != _goal_y(at_raw_20)
+    ndi = chart_page(client_for, alice, patient).split('data-instrument="ndi">', 2)[2]
+    assert "NDI, raw 0–50 (goal 20 % = 10)" in ndi and "Goal ≤ 10" in ndi

@@ -16,7 +16,7 @@ from tandem.outcomes.apps import check_instruments
 from tandem.outcomes.questionnaires import INSTRUMENTS_DIR, questionnaire, questionnaire_problems
 from tandem.outcomes.scoring import INSTRUMENTS, score
 
-LICENSED = ("odi", "ndi", "rmdq", "quickdash", "lefs")
+LICENSED = ("odi", "ndi", "rmdq", "quickdash", "quickdash-work", "quickdash-sport", "lefs")
 # LOINC codes verified offline against loinc.org's pages (see src/tandem/outcomes/instruments/README.md).
 VERIFIED_LOINC = {"97908-8", "97909-6", "72514-3"}
 

@@ -181,3 +181,17 @@ def test_a_clinician_off_the_team_gets_404_and_unknown_plans_too(ben, other_pati
 def test_the_plan_page_links_to_the_report(alice, measured_plan, client_for):
     page = client_for(alice).get(f"/careplans/{measured_plan.pk}/").content.decode()
     assert f'href="/careplans/{measured_plan.pk}/progress-report.pdf"' in page
+
+
+def test_an_ndi_goal_baseline_in_percent_is_reported_on_the_raw_scale(alice, patient, robert_plan):
+    from tests.outcomes.test_goal_status_updates import ndi_goal, record_ndi
+
+    from tandem.outcomes.report import measure_rows
+
+    goal = ndi_goal(alice, robert_plan)  # baseline 24 %, target 20 %
+    record_ndi(alice, patient, 9, 1, robert_plan)  # raw 9 = 18 %
+    (row,) = measure_rows(robert_plan, [goal])
+    assert row.goal == goal and row.baseline_on is None  # the goal's recorded baseline...
+    assert row.baseline == 12 and row.latest == 9  # ...as raw points, like the score (24 % = 12)
+    assert row.change_points == "-3.0" and row.unit == "points"
+    assert "NDI, raw 0–50 (goal 20 % = 10)" in row.chart and "Goal ≤ 10" in row.chart

@@ -169,13 +169,28 @@ def test_it_refuses_an_unknown_instrument(code):
 
 
 def test_every_definition_is_consistent():
-    assert set(INSTRUMENTS) == {"nprs", "odi", "ndi", "rmdq", "quickdash", "psfs", "lefs"}
+    assert set(INSTRUMENTS) == {
+        "nprs",
+        "odi",
+        "ndi",
+        "rmdq",
+        "quickdash",
+        "quickdash-work",
+        "quickdash-sport",
+        "psfs",
+        "lefs",
+    }
+    without_mcid = {c for c, d in INSTRUMENTS.items() if not d.mcids}
+    assert without_mcid == {"quickdash-work", "quickdash-sport"}  # REFERENCE.md §1 gives them none
     for code, definition in INSTRUMENTS.items():
         assert definition.code == code and instrument(code) is definition
         assert definition.min_items <= definition.max_items
         assert definition.item_min < definition.item_max
         assert definition.direction in ("higher-is-worse", "higher-is-better")
-        assert definition.mcid().key == definition.default_mcid  # the default exists
+        if code not in without_mcid:
+            assert definition.mcid().key == definition.default_mcid  # the default exists
+        else:
+            assert definition.default_mcid == ""
         if definition.bands:
             assert definition.bands[-1].bound is None and definition.band_basis
         for mcid in definition.mcids:

@@ -2,8 +2,13 @@
 
 Pure module (no Django). Ranges and directions are those of /work/shared/clinical/REFERENCE.md §1:
 NPRS 0–10 (higher = worse); ODI v2.1a index 0–100 % (higher = worse); NDI as a percentage 0–100 (raw 0–50 × 2,
-higher = worse); RMDQ-24 0–24 (higher = worse); QuickDASH 0–100 (higher = worse); PSFS mean 0–10
-(higher = better); LEFS 0–80 (higher = better).
+higher = worse); RMDQ-24 0–24 (higher = worse); QuickDASH and its optional work and sport modules 0–100
+(higher = worse); PSFS mean 0–10 (higher = better); LEFS 0–80 (higher = better).
+
+**Goal scale.** Goals are written on the scale clinicians speak ("NDI 40 %"), which is the scored scale for
+every instrument but the NDI: its stored score is raw 0–50 (tandem.outcomes.scoring), its goals percent 0–100.
+Wherever a goal meets scores (goal status, progress, charts, the report) the goal value goes through
+`goal_value_on_score_scale`, the one place that converts.
 """
 
 from __future__ import annotations
@@ -23,6 +28,9 @@ class Instrument:
     high: Decimal
     direction: str  # the way a patient gets better
     unit: str = "points"
+    # Goal units per point of the instrument's stored score: the NDI's goals are in percent, its score raw
+    # (percent = raw x 2, Vernon & Mior 1991).
+    goal_units_per_score_point: Decimal = Decimal(1)
 
 
 INSTRUMENTS: dict[str, Instrument] = {
@@ -30,9 +38,13 @@ INSTRUMENTS: dict[str, Instrument] = {
     for i in (
         Instrument("nprs", "Numeric Pain Rating Scale", Decimal(0), Decimal(10), DECREASE),
         Instrument("odi", "Oswestry Disability Index", Decimal(0), Decimal(100), DECREASE, "%"),
-        Instrument("ndi", "Neck Disability Index", Decimal(0), Decimal(100), DECREASE, "%"),
+        Instrument("ndi", "Neck Disability Index", Decimal(0), Decimal(100), DECREASE, "%", Decimal(2)),
         Instrument("rmdq", "Roland-Morris Disability Questionnaire", Decimal(0), Decimal(24), DECREASE),
         Instrument("quickdash", "QuickDASH", Decimal(0), Decimal(100), DECREASE),
+        Instrument("quickdash-work", "QuickDASH work module", Decimal(0), Decimal(100), DECREASE),
+        Instrument(
+            "quickdash-sport", "QuickDASH sports/performing arts module", Decimal(0), Decimal(100), DECREASE
+        ),
         Instrument("psfs", "Patient-Specific Functional Scale", Decimal(0), Decimal(10), INCREASE),
         Instrument("lefs", "Lower Extremity Functional Scale", Decimal(0), Decimal(80), INCREASE),
     )
@@ -41,6 +53,15 @@ INSTRUMENTS: dict[str, Instrument] = {
 
 def instrument(measure: str) -> Instrument | None:
     return INSTRUMENTS.get(measure.strip().lower())
+
+
+def goal_value_on_score_scale(measure: str, value: Decimal | None) -> Decimal | None:
+    """A goal's baseline or target value (as written on the goal) on the scale of the instrument's stored
+    score: an NDI goal of 20 % is 10 raw points; other instruments, and free-text measures, are unchanged."""
+    found = instrument(measure)
+    if value is None or found is None:
+        return value
+    return Decimal(value) / found.goal_units_per_score_point
 
 
 def check_goal(

@@ -10,6 +10,9 @@
 The scores of a goal are the current (not replaced) valid scores of its instrument recorded against its plan,
 plus those recorded without a plan during the plan's period. The baseline is the goal's recorded baseline
 value when there is one (else the earliest score), the MCID the instrument's default in points or percent.
+Goal values are written as clinicians speak (an NDI goal in percent, 0-100) while scores keep the instrument's
+scale (the NDI raw 0-50): `goal_values` converts them once, with careplans.measures.goal_value_on_score_scale,
+before they meet any score (goal status, the chart's goal line and MCID band, the report).
 A goal without a target, or with cancelled / rejected / entered-in-error lifecycle, is left alone. Every
 change of status is audited on the goal; an unchanged status writes nothing.
 """
@@ -28,12 +31,13 @@ from django.utils import timezone
 from tandem.accounts.models import User
 from tandem.audit.models import AuditAction
 from tandem.audit.services import audit_record
+from tandem.careplans.measures import goal_value_on_score_scale
 from tandem.careplans.measures import instrument as goal_instrument
 from tandem.careplans.models import CarePlan, CarePlanStatus, Goal, GoalLifecycleStatus
 from tandem.outcomes.charts import ChartError, progress_chart_svg
 from tandem.outcomes.models import Score
 from tandem.outcomes.progress import ProgressError, goal_status
-from tandem.outcomes.scoring import INSTRUMENTS, ScoringError
+from tandem.outcomes.scoring import INSTRUMENTS, ScoringError, for_display
 from tandem.patients.models import Patient
 
 RUNNING_PLANS = (CarePlanStatus.ACTIVE, CarePlanStatus.ON_HOLD)
@@ -49,6 +53,14 @@ def goal_code(goal: Goal) -> str | None:
     """The instrument code of the goal's measure ("ODI " -> "odi"), None for a free-text measure."""
     found = goal_instrument(goal.measure)
     return found.code if found is not None and found.code in INSTRUMENTS else None
+
+
+def goal_values(goal: Goal) -> tuple[Decimal | None, Decimal | None]:
+    """The goal's (baseline, target) on the scale of its instrument's scores (an NDI goal of 20 % -> 10)."""
+    return (
+        goal_value_on_score_scale(goal.measure, goal.baseline_value),
+        goal_value_on_score_scale(goal.measure, goal.target_value),
+    )
 
 
 def plan_scores(plan: CarePlan, code: str) -> QuerySet[Score]:
@@ -73,16 +85,17 @@ def judge(goal: Goal, today: datetime.date) -> str | None:
     definition = INSTRUMENTS[code]
     found = plan_scores(goal.plan, code)
     scores = [(timezone.localdate(s.effective_at), s.value) for s in found if s.value is not None]
+    baseline, target = goal_values(goal)
     try:
         mcid = definition.mcid() if definition.default_mcid else None
         return goal_status(
-            goal.target_value,
+            target,
             goal.direction or definition.direction,
             goal.due_on,
             scores,
             today,
             mcid,
-            baseline=goal.baseline_value,
+            baseline=baseline,
         )
     except (ProgressError, ScoringError):
         # A goal the scores cannot judge (e.g. a target on another scale) keeps its status.
@@ -184,6 +197,24 @@ def goal_for(patient: Patient, code: str) -> Goal | None:
     return preferred[0] if preferred else None
 
 
+def chart_title(code: str, goal: Goal | None = None) -> str:
+    """The chart's title: the instrument's name, and, when its goals are written on another scale than its
+    scores (NDI: goals in percent, scores raw 0-50), the scale drawn and the goal's value on it ("NDI, raw
+    0-50 (goal 20 % = 10)")."""
+    definition = INSTRUMENTS[code]
+    measure = goal_instrument(code)
+    if measure is None or measure.goal_units_per_score_point == 1:
+        return definition.name
+    low, high = definition.score_range
+    title = f"{definition.name}, raw {low}–{high}"
+    target = goal_values(goal)[1] if goal is not None else None
+    if goal is not None and goal.target_value is not None and target is not None:
+        written = for_display(Fraction(str(goal.target_value)), 2).rstrip("0").rstrip(".")
+        on_scale = for_display(Fraction(str(target)), 2).rstrip("0").rstrip(".")
+        title += f" (goal {written} {measure.unit} = {on_scale})"
+    return title
+
+
 def measure_chart_svg(
     code: str,
     scores: Sequence[Score],
@@ -194,21 +225,23 @@ def measure_chart_svg(
     height: int = 280,
 ) -> str:
     """One instrument's progress chart (charts.progress_chart_svg) from its scores, with the MCID band from
-    the baseline (the goal's baseline value, else `baseline`, else the first score) and the goal line."""
+    the baseline (the goal's baseline value, else `baseline`, else the first score) and the goal line, all on
+    the scores' scale; `baseline` is on that scale too. When the goal is written on another scale (NDI:
+    percent) the title says which scale is drawn and what the goal is on it."""
     definition = INSTRUMENTS[code]
     points = [
         (timezone.localdate(s.effective_at), s.value, s.band or None) for s in scores if s.value is not None
     ]
-    base = goal.baseline_value if goal is not None and goal.baseline_value is not None else baseline
+    goal_baseline, target = goal_values(goal) if goal is not None else (None, None)
+    base = goal_baseline if goal_baseline is not None else baseline
     if base is None and points:
         base = points[0][1]
-    target = goal.target_value if goal is not None else None
     arguments = {
         "instrument_range": definition.score_range,
         "direction": definition.direction,
         "mcid": mcid_points(code, base),
         "baseline": base,
-        "title": definition.name,
+        "title": chart_title(code, goal),
         "unit": definition.unit,
         "width": width,
         "height": height,

@@ -17,6 +17,10 @@ order; the first rule that applies wins:
 The baseline is `baseline` when given (the goal's recorded baseline value), else the earliest score. Scores
 are ordered by date; several on one day keep the order given (the last one given is the latest).
 
+The target, the baseline and the MCID are on the scale of the scores: a goal written on another scale (an NDI
+goal in percent, the NDI score raw 0-50) is converted by the caller, with
+careplans.measures.goal_value_on_score_scale (outcomes.goals.goal_values), never here.
+
 `direction` is the goal's ("decrease" / "increase", as careplans.GoalDirection) or the instrument's
 ("higher-is-worse" / "higher-is-better", as scoring.Direction). `mcid` is a number of points on the score's
 scale or a `scoring.Mcid` (e.g. `instrument("odi").mcid()`).

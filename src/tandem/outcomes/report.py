@@ -21,7 +21,7 @@ from django.utils.safestring import SafeString, mark_safe
 from tandem.accounts.models import Discipline, Location, User
 from tandem.careplans.models import CarePlan, Goal
 from tandem.charting.models import Encounter, EncounterStatus
-from tandem.outcomes.goals import SKIPPED_LIFECYCLES, goal_code, measure_chart_svg, plan_scores
+from tandem.outcomes.goals import SKIPPED_LIFECYCLES, goal_code, goal_values, measure_chart_svg, plan_scores
 from tandem.outcomes.progress import change_from_baseline
 from tandem.outcomes.scoring import INSTRUMENTS, McidCheck, ScoringError, for_display, mcid_check
 from tandem.referrals.models import ExternalProvider, Referral, ReferralStatus
@@ -102,8 +102,9 @@ def measure_rows(plan: CarePlan, goals: list[Goal]) -> list[MeasureRow]:
         if not scores:
             continue
         first, last = scores[0], scores[-1]
-        if goal is not None and goal.baseline_value is not None:
-            baseline, baseline_on = float(goal.baseline_value), None
+        goal_baseline = goal_values(goal)[0] if goal is not None else None
+        if goal_baseline is not None:  # on the scores' scale (an NDI goal's percent halved)
+            baseline, baseline_on = float(goal_baseline), None
         else:
             baseline_on = timezone.localdate(first.effective_at)
             baseline = float(first.value)  # type: ignore[arg-type]

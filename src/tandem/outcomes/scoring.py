@@ -19,6 +19,10 @@ Instruments (codes as in DESIGN.md §5):
 - rmdq: Roland-Morris Disability Questionnaire, 24 yes(1)/no(0) statements, 0-24 (Roland & Morris, Spine
   1983); "not applicable" is scored No. No standard missing-item method exists (Kent & Lauridsen): policy.
 - quickdash: 11 items 1-5; ((sum / n) - 1) x 25; not computable with more than one item missing (DASH manual).
+- quickdash-work, quickdash-sport: the optional work and sports/performing-arts modules of the QuickDASH, 4
+  items 1-5 each; ((sum / 4) - 1) x 25, 0-100, higher is worse; no score unless all 4 are answered
+  (REFERENCE.md §1, DASH manual). Scored on their own, never folded into the QuickDASH score; the sources
+  give no MCID.
 - psfs: Patient-Specific Functional Scale (Stratford et al., Physiother Can 1995), 3 to 5 patient-chosen
   activities 0-10, the mean; higher is better.
 - lefs: Lower Extremity Functional Scale (Binkley et al., Phys Ther 1999), 20 items 0-4, the sum, 0-80;
@@ -103,6 +107,12 @@ class InstrumentDefinition:
     loinc_score: str = ""  # the score (Observation.code)
 
     def mcid(self, key: str | None = None) -> Mcid:
+        if not self.mcids:
+            raise ScoringError(
+                f"{self.name} has no published MCID in Tandem's sources, so no change can be judged against "
+                "one.",
+                field="mcid",
+            )
         wanted = key or self.default_mcid
         for mcid in self.mcids:
             if mcid.key == wanted:
@@ -368,6 +378,33 @@ INSTRUMENTS: dict[str, InstrumentDefinition] = {
         ),
         default_mcid="franchignoni-2014",
     ),
+    "quickdash-work": InstrumentDefinition(
+        code="quickdash-work",
+        name="QuickDASH work module",
+        item_label="item",
+        item_min=1,
+        item_max=5,
+        min_items=4,
+        max_items=4,
+        score_range=(0, 100),
+        direction="higher-is-worse",
+        unit="points",
+        scoring="((sum / 4) - 1) x 25; every one of the 4 items required (DASH manual, optional module)",
+        # No MCID: REFERENCE.md §1 gives none for the optional modules (default_mcid stays "").
+    ),
+    "quickdash-sport": InstrumentDefinition(
+        code="quickdash-sport",
+        name="QuickDASH sports/performing arts module",
+        item_label="item",
+        item_min=1,
+        item_max=5,
+        min_items=4,
+        max_items=4,
+        score_range=(0, 100),
+        direction="higher-is-worse",
+        unit="points",
+        scoring="((sum / 4) - 1) x 25; every one of the 4 items required (DASH manual, optional module)",
+    ),
     "psfs": InstrumentDefinition(
         code="psfs",
         name="PSFS",
@@ -571,6 +608,18 @@ def _score_quickdash(d: InstrumentDefinition, values: list[int | None], policy: 
     return _result(d, values, (Fraction(sum(answered), len(answered)) - 1) * 25)
 
 
+def _score_quickdash_module(
+    d: InstrumentDefinition, values: list[int | None], policy: ScoringPolicy
+) -> ScoreResult:
+    """QuickDASH optional work / sports-performing-arts module: ((sum / 4) - 1) x 25, all 4 items required
+    (REFERENCE.md §1: "Optional 4-item work and sport modules need all 4 items")."""
+    missing = values.count(None)
+    if missing:
+        reason = f"{missing} of 4 items were not answered; the {d.name} is scored only with all 4 answered."
+        return _result(d, values, None, reason=reason)
+    return _result(d, values, (Fraction(sum(v for v in values if v is not None), 4) - 1) * 25)
+
+
 def _score_psfs(d: InstrumentDefinition, values: list[int | None], policy: ScoringPolicy) -> ScoreResult:
     answered = [v for v in values if v is not None]
     if len(answered) < 3:
@@ -593,6 +642,8 @@ _SCORERS = {
     "ndi": _score_ndi,
     "rmdq": _score_rmdq,
     "quickdash": _score_quickdash,
+    "quickdash-work": _score_quickdash_module,
+    "quickdash-sport": _score_quickdash_module,
     "psfs": _score_psfs,
     "lefs": _score_lefs,
 }
