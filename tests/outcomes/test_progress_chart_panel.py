@@ -112,3 +112,4 @@ def test_an_ndi_goal_in_percent_is_drawn_on_the_raw_scale_and_says_so(
     assert _goal_y(svg) == _goal_y(at_raw_10) != _goal_y(at_raw_20)
     ndi = chart_page(client_for, alice, patient).split('data-instrument="ndi">', 2)[2]
     assert "NDI, raw 0–50 (goal 20 % = 10)" in ndi and "Goal ≤ 10" in ndi
+    assert ": ≤ 20 %" in ndi  # the caption gives the goal as written, with its unit

@@ -195,3 +195,5 @@ def test_an_ndi_goal_baseline_in_percent_is_reported_on_the_raw_scale(alice, pat
     assert row.baseline == 12 and row.latest == 9  # ...as raw points, like the score (24 % = 12)
     assert row.change_points == "-3.0" and row.unit == "points"
     assert "NDI, raw 0–50 (goal 20 % = 10)" in row.chart and "Goal ≤ 10" in row.chart
+    text = pdf_text(render_report_pdf(plan=robert_plan, author=alice, written_at=timezone.now()))
+    assert "24 %" in text and "20 %" in text  # the goals table: the goal as written, with its unit

@@ -11,6 +11,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Lower
 
 from tandem.accounts.models import Discipline, Organization, Practitioner, User
+from tandem.careplans.measures import instrument
 from tandem.core.models import TimeStampedModel
 from tandem.core.vocabularies import BODY_SITES, TECHNIQUES, label
 from tandem.patients.models import Condition, Patient
@@ -149,6 +150,12 @@ class Goal(TimeStampedModel):
     @property
     def patient_id(self) -> int:
         return self.plan.patient_id
+
+    @property
+    def unit(self) -> str:
+        """The unit of the goal's values as written ("%" for ODI and NDI goals); "" for free-text measures."""
+        found = instrument(self.measure)
+        return "" if found is None or found.unit == "points" else found.unit
 
     def __str__(self) -> str:
         return self.description
