@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
 from io import StringIO
+from unittest import mock
 
 from django.core.management import call_command
+from django.utils import timezone
 
 from tandem.accounts.models import Practitioner
 from tandem.careplans.models import CarePlan, CarePlanStatus
@@ -16,7 +19,7 @@ from tandem.scheduling.models import (
     PlanBookingStatus,
     WorkingHours,
 )
-from tandem.scheduling.services import local
+from tandem.scheduling.services import at, local
 
 
 def demo(patients: int, seed: int = 42) -> str:
@@ -70,3 +73,16 @@ def test_it_books_nothing_twice_when_run_again(db):
     demo(patients=12)
 
     assert (Appointment.objects.count(), PlanBooking.objects.count(), WorkingHours.objects.count()) == counts
+
+
+def test_run_again_mid_morning_it_has_nothing_to_do(db):
+    # Plans starting today were once proposed from the minute, seconds dropped: at 10:00:50 the 10:00 slot
+    # was proposed, confirming refused it as past, and every later run retried the plans and counted the
+    # refusal as a change. The clock here runs on from 10:00:50 today in the clinic's time zone.
+    real_now = timezone.now
+    offset = at(timezone.localdate(), datetime.time(10, 0, 50)) - real_now()
+    with mock.patch("django.utils.timezone.now", lambda: real_now() + offset):
+        first = demo(patients=20)
+        again = demo(patients=20)
+    assert "refused" not in first and "booked appointments" in first
+    assert "Nothing to do" in again

@@ -11,6 +11,7 @@ from tests.careplans.conftest import adjustment, exercise, massage
 
 from tandem.audit.models import AuditEvent
 from tandem.careplans import services as careplans
+from tandem.core import clock
 from tandem.patients import services as patients
 from tandem.scheduling import services
 from tandem.scheduling.models import (
@@ -107,6 +108,21 @@ def test_confirming_books_every_visit_and_audits_each(dana, robert_plan, clinic_
     with pytest.raises(ValidationError) as again:
         booking.plan_booking_confirm(actor=dana, booking=proposal)
     assert again.value.message_dict == {"status": ["This proposal is already confirmed."]}
+
+
+@pytest.mark.parametrize("seconds", [50, 0])
+def test_a_proposal_made_during_a_minute_starts_after_that_moment_and_confirms(
+    dana, robert_plan, clinic_hours, next_monday, seconds
+):
+    # At 10:00:50 the first free slot is 10:15, not 10:00: that one has already begun (it did, by the
+    # seconds, and confirming then refused it as past). At 10:00:00 sharp, 10:00 itself is still bookable.
+    moment = services.at(next_monday, datetime.time(10, 0, seconds))
+    with clock.replaying(moment):
+        proposal = propose(dana, robert_plan, clinic_hours, next_monday)
+        first = min(proposal.appointments.values_list("starts_at", flat=True))
+        assert first >= moment and (first == moment) == (seconds == 0)
+        confirmed = booking.plan_booking_confirm(actor=dana, booking=proposal)
+        assert confirmed.status == PlanBookingStatus.CONFIRMED
 
 
 def test_confirm_books_nothing_when_a_slot_was_taken_meanwhile(

@@ -123,7 +123,12 @@ def demo_clinic_load(
         # Working hours, availability windows and the booked plans of care.
         result.created.update(
             demo_schedule_load(
-                organization=organization, seed=seed, today=today, history=history, progress=progress
+                organization=organization,
+                seed=seed,
+                today=today,
+                history=history,
+                progress=progress,
+                refused=result.refused,
             )
         )
         if history:  # the weeks already past: visits checked in, documented, signed, co-signed and charged

@@ -134,6 +134,11 @@ def _grid_up(minutes: int, grid: int = planning.GRID) -> int:
     return int(math.ceil(minutes / grid) * grid)
 
 
+def _minute_up(build: _Build, moment: datetime.datetime) -> int:
+    """`build.minute(moment)`, a minute begun counted whole: at 10:00:50 the 10:00 slot has begun."""
+    return build.minute(moment) + (1 if moment.second or moment.microsecond else 0)
+
+
 def build_problem(
     plans: Sequence[CarePlan], location: Location, starts_on: datetime.date, *, weeks: int | None = None
 ) -> tuple[planning.Problem, _Build]:
@@ -222,7 +227,7 @@ def build_problem(
     ):
         team[patient_id].add(practitioner_id)
 
-    earliest = max(0, _grid_up(build.minute(max(now, horizon_start)))) if now > horizon_start else 0
+    earliest = max(0, _grid_up(_minute_up(build, max(now, horizon_start)))) if now > horizon_start else 0
     earliest = max(earliest, (starts_on - day0).days * DAY)
     visits: list[planning.Visit] = []
     rules: list[planning.Rule] = []
