@@ -51,6 +51,19 @@ def _add_administration_routes() -> None:
     from tandem.outcomes.api_responses import router as responses_router
 
     router.add_router("/", responses_router)
+    from tandem.outcomes.api_schedule import router as schedule_router  # measure schedules, due measures
+
+    router.add_router("/", schedule_router)
 
 
 _add_administration_routes()
+
+
+def _add_evidence_routes() -> None:
+    # The clinic's concurrent-care evidence (the dashboard's numbers as JSON) lives in api_evidence.py.
+    from tandem.outcomes.api_evidence import router as evidence_router
+
+    router.add_router("/", evidence_router)
+
+
+_add_evidence_routes()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tandem.outcomes import views
+from tandem.outcomes import evidence_views, views
 
 urlpatterns = [
     path("m/<str:token>", views.measure_fill, name="measure_fill"),
@@ -15,4 +15,6 @@ urlpatterns = [
     path(
         "careplans/<int:plan_id>/progress-report.pdf", views.progress_report, name="outcome_progress_report"
     ),
+    path("outcomes/evidence/", evidence_views.outcomes_evidence, name="outcomes_evidence"),
+    path("outcomes/evidence.csv", evidence_views.outcomes_evidence_csv, name="outcomes_evidence_csv"),
 ]
