@@ -1,6 +1,7 @@
 """Tandem's benchmarks: `python -m bench` runs every part; `python -m bench PART [options]` runs one.
 
-Results go to $TANDEM_BENCH_RESULTS (default bench/results). Parts need neither Django nor a database.
+Results go to $TANDEM_BENCH_RESULTS (default bench/results). The scheduling part needs neither Django nor a
+database; the outcomes part sets Django up itself, on SQLite and on a throw-away PostgreSQL server.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Sequence
 # part name -> module with main(argv) -> exit code
 PARTS: dict[str, str] = {
     "scheduling": "bench.scheduling",
+    "outcomes": "bench.outcomes",
 }
 
 
