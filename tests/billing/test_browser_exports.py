@@ -13,21 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.browser.serving import CHROMIUM, demo_env, require_chromium, serving, tandem_shell
+from tests.browser.serving import demo_env, launched_chromium, require_chromium, serving, tandem_shell
 
 from tandem.billing.x12 import validate_837p
 
 pytestmark = pytest.mark.browser
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 ACTION_TIMEOUT = 15_000  # milliseconds for one browser step
 TABLET = {"width": 1024, "height": 768}
 
@@ -115,14 +107,8 @@ def clinic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict
 
 @pytest.fixture(scope="module")
 def browser(clinic: tuple[str, dict[str, Any]]) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with launched_chromium() as chromium:
+        yield chromium
 
 
 @pytest.fixture

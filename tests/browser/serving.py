@@ -22,9 +22,30 @@ from typing import Any
 import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 TANDEM = str(Path(sys.executable).parent / "tandem")
 START_TIMEOUT = 60  # seconds for gunicorn to answer
 STOP_TIMEOUT = 15  # seconds for gunicorn to stop before it is killed
+
+
+@contextmanager
+def launched_chromium() -> Iterator[Any]:
+    """Debian's Chromium under Playwright (which cannot download its own browser here), closed at the end."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
 
 
 def require_chromium() -> None:

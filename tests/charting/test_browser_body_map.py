@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from django.template import engines
-from tests.browser.serving import CHROMIUM, require_chromium
+from tests.browser.serving import launched_chromium, require_chromium
 
 pytestmark = pytest.mark.browser
 
@@ -23,14 +23,6 @@ ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 SCRIPT = ROOT / "src" / "tandem" / "static" / "js" / "body_map.js"
 STYLESHEET = ROOT / "src" / "tandem" / "static" / "css" / "tandem.css"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 ACTION_TIMEOUT = 15_000  # milliseconds for one browser step
 
 
@@ -42,14 +34,8 @@ def render(source: str, **context: Any) -> str:
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with launched_chromium() as chromium:
+        yield chromium
 
 
 @pytest.fixture

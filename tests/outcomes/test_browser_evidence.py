@@ -17,19 +17,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.browser.serving import CHROMIUM, require_chromium, server_env, serving, tandem, tandem_shell
+from tests.browser.serving import (
+    launched_chromium,
+    require_chromium,
+    server_env,
+    serving,
+    tandem,
+    tandem_shell,
+)
 
 pytestmark = pytest.mark.browser
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 ACTION_TIMEOUT = 30_000  # milliseconds for one browser step (the analysis runs statsmodels on first use)
 TABLET = {"width": 1024, "height": 768}
 EFFECT = -10
@@ -59,14 +58,8 @@ def clinic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict
 
 @pytest.fixture(scope="module")
 def browser(clinic: tuple[str, dict[str, Any]]) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with launched_chromium() as chromium:
+        yield chromium
 
 
 def _episodes(page: Any) -> int:

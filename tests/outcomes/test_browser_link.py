@@ -14,21 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.browser.serving import CHROMIUM, demo_env, require_chromium, serving, tandem_shell
+from tests.browser.serving import demo_env, launched_chromium, require_chromium, serving, tandem_shell
 
 from tandem.outcomes.scoring import for_display, score
 
 pytestmark = pytest.mark.browser
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 ACTION_TIMEOUT = 15_000
 PHONE = {"width": 390, "height": 844}
 BASELINE = [4, 4, 3, 4, 4, 3, 4, 4, 3, 4]  # 37 / 50: 74 %
@@ -64,14 +56,8 @@ def clinic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict
 
 @pytest.fixture(scope="module")
 def browser(clinic: tuple[str, dict[str, Any]]) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with launched_chromium() as chromium:
+        yield chromium
 
 
 def watch(page: Any, errors: list[str]) -> None:
