@@ -28,6 +28,8 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
+from bench.report import mark, target_lines
+
 ROOT = Path(__file__).resolve().parents[1]
 DASHBOARD_TARGET = 2.0  # seconds, on PostgreSQL
 FLOOR_RATIO_TARGET = 3.0
@@ -532,10 +534,6 @@ def write(results: dict[str, Any], directory: Path) -> None:
     (directory / "outcomes.svg").write_text(svg(results))
 
 
-def _mark(met: bool | None) -> str:
-    return {True: "met", False: "NOT MET", None: "not measured"}[met]
-
-
 def _cell(entry: dict[str, Any], step: str, group: str = "steps") -> str:
     value = entry.get(group, {}).get(step)
     if value is None:
@@ -562,8 +560,7 @@ def markdown(results: dict[str, Any]) -> str:
         "## Targets",
         "",
     ]
-    for t in results["targets"]:
-        lines.append(f"- **{t['target']}**: {_mark(t['met'])}: {t['detail']}.")
+    lines += target_lines(results["targets"])
     lines += [
         "",
         "## Times",
@@ -759,7 +756,7 @@ def main(argv: Sequence[str] = ()) -> int:
     directory = Path(os.environ.get("TANDEM_BENCH_RESULTS", ROOT / "bench" / "results"))
     write(results, directory)
     for t in results["targets"]:
-        print(f"{t['target']}: {_mark(t['met'])}: {t['detail']}")
+        print(f"{t['target']}: {mark(t['met'])}: {t['detail']}")
     print(f"results in {directory}/outcomes.md")
     mismatched = [
         v for v, e in results["databases"].items() if not e["floor_matches_clinic_evidence"]["equal"]

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.clinic import SIZES, Clinic, generate, new_plan_visits
+from bench.report import mark, target_lines
 
 GAP_TARGET = 0.02
 LATENCY_TARGET = 1.0  # seconds, p95
@@ -355,10 +356,6 @@ def write(results: dict[str, Any], directory: Path) -> None:
     (directory / "scheduling.svg").write_text(svg(results))
 
 
-def _mark(met: bool | None) -> str:
-    return {True: "met", False: "NOT MET", None: "not measured"}[met]
-
-
 def markdown(results: dict[str, Any]) -> str:
     machine = results["machine"]
     lines = [
@@ -371,8 +368,7 @@ def markdown(results: dict[str, Any]) -> str:
         "## Targets",
         "",
     ]
-    for t in results["targets"]:
-        lines.append(f"- **{t['target']}**: {_mark(t['met'])}: {t['detail']}.")
+    lines += target_lines(results["targets"])
     lines += [
         "",
         "## Clinics",
@@ -533,5 +529,5 @@ def main(argv: Sequence[str] = ()) -> int:
     write(results, directory)
     print(f"results: {directory / 'scheduling.md'}")
     for t in results["targets"]:
-        print(f"  {t['target']}: {_mark(t['met'])}: {t['detail']}")
+        print(f"  {t['target']}: {mark(t['met'])}: {t['detail']}")
     return 0
