@@ -73,28 +73,18 @@ def _plan_for_measures(user: User, plan_id: int) -> CarePlan:
 
 
 def _schedule_out(plan: CarePlan, schedule: MeasureSchedule | None) -> dict[str, Any]:
-    if schedule is None:  # what the form offers before anything is chosen
-        return {
-            "plan": plan.pk,
-            "configured": False,
-            "instruments": [],
-            "at_baseline": True,
-            "every_visits": None,
-            "every_weeks": None,
-            "at_discharge": True,
-            "updated_at": None,
-            "updated_by": None,
-        }
+    configured = schedule is not None
+    shown = schedule if schedule is not None else MeasureSchedule(plan=plan)  # the model's defaults, unsaved
     return {
         "plan": plan.pk,
-        "configured": True,
-        "instruments": list(schedule.instruments),
-        "at_baseline": schedule.at_baseline,
-        "every_visits": schedule.every_visits,
-        "every_weeks": schedule.every_weeks,
-        "at_discharge": schedule.at_discharge,
-        "updated_at": schedule.updated_at,
-        "updated_by": schedule.updated_by.username,
+        "configured": configured,
+        "instruments": list(shown.instruments),
+        "at_baseline": shown.at_baseline,
+        "every_visits": shown.every_visits,
+        "every_weeks": shown.every_weeks,
+        "at_discharge": shown.at_discharge,
+        "updated_at": shown.updated_at if configured else None,
+        "updated_by": shown.updated_by.username if configured else None,
     }
 
 
