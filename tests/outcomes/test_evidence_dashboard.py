@@ -48,6 +48,11 @@ def demo_clinic(django_db_setup: Any, django_db_blocker: Any) -> Iterator[int]:
             call_command(
                 "demo", patients=20, seed=42, effect=[f"odi:{EFFECT:g}"], verbosity=0, stdout=io.StringIO()
             )
+            if connection.vendor == "postgresql":
+                # Planner statistics, as autovacuum keeps them on a running server: rows loaded in this
+                # still-open transaction have none, and the filtered queries' plans without them take minutes.
+                with connection.cursor() as cursor:
+                    cursor.execute("ANALYZE")
             yield Organization.objects.get(name=CLINIC_NAME).pk
             transaction.set_rollback(True)
 
@@ -313,7 +318,8 @@ def test_the_page_computes_once_with_a_fixed_number_of_queries(as_user, clinic):
     assert len(episode_queries) == 1  # the analysis is computed once
     # Sign-in and session (5), the filter choices (3: instruments measured, locations, practitioners), the
     # episode query, the audit entry (5 with its savepoint): the same whatever the filters or clinic size.
-    assert len(filtered.captured_queries) == len(plain.captured_queries) <= 20, "\n".join(
+    # 22: with the visit summary's two (is it built? when?), PostgreSQL's savepoints included.
+    assert len(filtered.captured_queries) == len(plain.captured_queries) <= 22, "\n".join(
         q["sql"][:200] for q in plain.captured_queries
     )
 

@@ -20,6 +20,7 @@ from bench.outcomes_data import generate, overlaps, row_counts  # noqa: E402
 from tandem.charting.models import Encounter, EncounterStatus  # noqa: E402
 from tandem.outcomes.episodes import clinic_evidence  # noqa: E402
 from tandem.outcomes.models import Score  # noqa: E402
+from tandem.outcomes.services import visit_summary_refresh  # noqa: E402
 from tandem.scheduling.models import Appointment, AppointmentStatus  # noqa: E402
 
 VISITS, RESPONSES = 3000, 900
@@ -62,6 +63,7 @@ def test_no_practitioner_room_or_patient_is_double_booked_and_the_guards_are_bac
 
 def test_the_floor_sql_gives_clinic_evidences_numbers(clinic: Any) -> None:
     organization, _ = clinic
+    visit_summary_refresh(organization)  # the background refresh: the floor reads the visit summary too
     floor = run_floor(connection.connection, connection.vendor, organization.pk)
     analysis = clinic_evidence(organization, "odi")
     check = compare(floor, analysis)
@@ -102,6 +104,8 @@ def _entry(floor: float, dashboard: float | None) -> dict[str, Any]:
         "floor_matches_clinic_evidence": {"equal": True, "mismatches": []},
         "notes": [],
         "explain": None,
+        "refresh": _timing(floor * 3),
+        "summary_rows": 1,
     }
 
 
@@ -132,4 +136,5 @@ def test_the_targets_read_the_postgresql_dashboard(
     assert [t["met"] for t in verdicts] == expected
     results["targets"] = verdicts
     assert ("NOT MET" in markdown(results)) == (False in expected)
+    assert "| postgresql, background refresh (visit summary of 1 plans" in markdown(results)
     assert svg(results).startswith("<svg") and "2 s target" in svg(results)

@@ -3,7 +3,10 @@ query over plans, their finished visits and their scored responses, portable bet
 
 An episode is one plan of care measured with one instrument. Per plan the query gives:
 - the disciplines of its finished visits (encounters linked to the plan's activities) as three flags, their
-  count, and their location (the lowest location id when they took place at several);
+  count, and their location (the lowest location id when they took place at several), read from the per-plan
+  visit summary (outcomes.PlanVisitSummary, rebuilt every 10 minutes by services.visit_summary_refresh, and
+  built here first when the clinic's never was): one row per plan instead of every encounter. A visit
+  finished or cancelled since the refresh counts from the next one; the filters below read visits live;
 - the baseline (the plan's earliest valid score of the instrument) and its time, the last score when there is
   a later one (the follow-up) and its time, and the time of the first follow-up reaching the MCID (the
   threshold is passed as parameters, with the instrument's direction, so the SQL and analytics.reached agree);
@@ -31,8 +34,9 @@ from tandem.accounts.models import Organization
 from tandem.careplans.models import Activity, CarePlan
 from tandem.charting.models import Encounter, EncounterStatus
 from tandem.outcomes.analytics import EPISODE_COLUMNS, CohortAnalysis, analyse, threshold
-from tandem.outcomes.models import Response, Score
+from tandem.outcomes.models import PlanVisitSummary, Response, Score
 from tandem.outcomes.scoring import ScoringError, instrument
+from tandem.outcomes.services import visit_summary_ensure
 from tandem.patients.models import Condition
 from tandem.scheduling.models import Appointment
 
@@ -99,9 +103,8 @@ def episode_sql(
     plans, activities, encounters = _table(CarePlan), _table(Activity), _table(Encounter)
     scores, responses, appointments = _table(Score), _table(Response), _table(Appointment)
     problems, conditions = _table(CarePlan.problems.through), _table(Condition)
+    summary = _table(PlanVisitSummary)
 
-    visit_where = ["e.status = %s"]
-    visit_params: list[Any] = [EncounterStatus.FINISHED]
     plan_where = ["p.organization_id = %s"]
     plan_params: list[Any] = [organization_id]
     if filters.location_id is not None:
@@ -149,11 +152,13 @@ def episode_sql(
     # The scores are read once: one window pass numbers each plan's scores by time and carries the baseline
     # along, one GROUP BY picks the baseline, the last follow-up and the first follow-up reaching the MCID.
     # The plan filters (uncorrelated IN lists, each computed once) choose the plans first; only their scores,
-    # and the visits and problems of those measured with the instrument, are read. Times come back as ISO
-    # text (UTC on both databases), which pandas parses column-wise: a driver's datetime per value costs
-    # about 10 us, a second for the 100,000 of a large clinic.
+    # and the visit summary rows and problems of those measured with the instrument, are read. Times come
+    # back as ISO text (UTC on both databases), which pandas parses column-wise: a driver's datetime per value
+    # costs about 10 us, a second for the 100,000 of a large clinic. The chosen plans are MATERIALIZED (both
+    # databases): inlined, a planner without statistics (a freshly loaded clinic) ran the plan filters again
+    # for every score, minutes on the test clinic; computed once they cost milliseconds.
     sql = f"""
-WITH chosen AS (SELECT p.id AS plan_id FROM {plans} p WHERE {" AND ".join(plan_where)}),
+WITH chosen AS MATERIALIZED (SELECT p.id AS plan_id FROM {plans} p WHERE {" AND ".join(plan_where)}),
 ranked AS (
     SELECT s.plan_id AS plan_id, s.value AS value, s.effective_at AS effective_at,
            ROW_NUMBER() OVER w AS position,
@@ -176,20 +181,12 @@ measured AS (
     GROUP BY s.plan_id
 ),
 episodes AS (
-    SELECT b.plan_id AS plan_id,
-           MAX(CASE WHEN e.discipline = 'chiropractic' THEN 1 ELSE 0 END) AS dc,
-           MAX(CASE WHEN e.discipline = 'physical-therapy' THEN 1 ELSE 0 END) AS pt,
-           MAX(CASE WHEN e.discipline = 'massage-therapy' THEN 1 ELSE 0 END) AS lmt,
-           COUNT(*) AS visits,
-           MIN(ap.location_id) AS location_id,
-           MAX(b.baseline) AS baseline, MAX(b.baseline_at) AS baseline_at, MAX(b.final) AS final,
-           MAX(b.final_at) AS final_at, MAX(b.mcid_at) AS mcid_at
+    SELECT b.plan_id AS plan_id, v.dc AS dc, v.pt AS pt, v.lmt AS lmt, v.visits AS visits,
+           v.location_id AS location_id, b.baseline AS baseline, b.baseline_at AS baseline_at,
+           b.final AS final, b.final_at AS final_at, b.mcid_at AS mcid_at
     FROM measured b
-    JOIN {activities} a ON a.plan_id = b.plan_id
-    JOIN {encounters} e ON e.activity_id = a.id
-    JOIN {appointments} ap ON ap.id = e.appointment_id
-    WHERE {" AND ".join(visit_where)}
-    GROUP BY b.plan_id
+    JOIN {summary} v ON v.plan_id = b.plan_id
+    WHERE v.visits > 0
 ),
 sites AS (
     SELECT pp.careplan_id AS plan_id, MIN(c.body_site) AS body_site
@@ -206,7 +203,7 @@ LEFT JOIN sites st ON st.plan_id = p.id
 WHERE {" AND ".join(base_where) or "1 = 1"}
 ORDER BY p.id
 """
-    params = plan_params + [instrument_code, True] + reached_params + visit_params + base_params
+    params = plan_params + [instrument_code, True] + reached_params + base_params
     return sql, params
 
 
@@ -238,6 +235,7 @@ def episodes(
     """One row per episode: analytics.EPISODE_COLUMNS then EXTRA_COLUMNS."""
     code = _instrument_code(instrument_code)
     chosen = (filters or EpisodeFilters()).checked()
+    visit_summary_ensure(organization)
     sql, params = episode_sql(organization.pk, code, chosen, mcid)
     if connection.vendor == "postgresql":
         # For this one analytical query (SET LOCAL: its own transaction): no JIT, whose compiling costs more

@@ -6,7 +6,8 @@
 - The filters, read from a query string (`evidence_query_parse`): instrument, condition group, the period of
   the baseline, a location and a practitioner of the user's clinic, and one of the instrument's MCIDs. Every
   bad value is reported against its parameter, all at once, and nothing is computed.
-- The filter choices (`evidence_choices`): three queries whatever the clinic's size.
+- The filter choices (`evidence_choices`): three queries whatever the clinic's size (the instruments
+  measured: one EXISTS each, from the score index).
 - The analysis (`evidence_analysis`): tandem.outcomes.episodes.clinic_evidence (one SQL query, then
   tandem.outcomes.analytics.analyse), computed once per request and audited (the actor and the filters;
   cohort figures name no patient).
@@ -24,7 +25,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import Exists, OuterRef
 from django.http import Http404
+from django.utils import timezone
 
 from tandem.accounts.models import Location, Organization, Practitioner, User
 from tandem.audit.models import AuditAction
@@ -34,6 +37,7 @@ from tandem.outcomes.cohorts import COHORTS
 from tandem.outcomes.episodes import CONDITION_GROUPS, EpisodeFilterError, EpisodeFilters, clinic_evidence
 from tandem.outcomes.models import Score
 from tandem.outcomes.scoring import INSTRUMENTS, InstrumentDefinition, ScoringError
+from tandem.outcomes.services import REFRESH_MINUTES, visit_summary_refreshed_at
 from tandem.patients.access import refuse_access
 
 DEFAULT_INSTRUMENT = "odi"
@@ -109,12 +113,24 @@ def evidence_choices(organization: Organization, *, with_instruments: bool = Tru
     which instruments its plans were measured with. Three queries."""
     measured: set[str] = set()
     if with_instruments:
-        measured = set(
-            Score.objects.filter(valid=True, plan__organization=organization)
-            .order_by()
-            .values_list("instrument", flat=True)
-            .distinct()
+        # One EXISTS per instrument, each answered from the score index on (instrument, plan, ...) at the
+        # first of the clinic's plans measured with it, instead of a DISTINCT over every score.
+        flags = (
+            Organization.objects.filter(pk=organization.pk)
+            .annotate(
+                **{
+                    f"measured_{index}": Exists(
+                        Score.objects.filter(
+                            instrument=code, valid=True, plan__organization_id=OuterRef("pk")
+                        )
+                    )
+                    for index, code in enumerate(EVIDENCE_INSTRUMENTS)
+                }
+            )
+            .values_list(*(f"measured_{index}" for index in range(len(EVIDENCE_INSTRUMENTS))))
+            .first()
         )
+        measured = {code for code, flag in zip(EVIDENCE_INSTRUMENTS, flags or (), strict=False) if flag}
     instruments = tuple(
         InstrumentChoice(
             code,
@@ -284,6 +300,19 @@ def evidence_analysis(*, actor: User, query: EvidenceQuery, purpose: str) -> Coh
 
 
 # Display ---------------------------------------------------------------------------------------------------
+
+
+def evidence_as_of(organization: Organization) -> str:
+    """When the visits behind the figures were counted (the per-plan visit summary's last refresh), in words
+    for the page, with what that means for a visit finished or cancelled since."""
+    refreshed_at = visit_summary_refreshed_at(organization)
+    if refreshed_at is None:
+        return "No visit has been counted yet: the figures appear once the clinic has plans with visits."
+    shown = timezone.localtime(refreshed_at).strftime("%Y-%m-%d %H:%M")
+    return (
+        f"Figures as of {shown}. Visits are counted every {REFRESH_MINUTES} minutes: a visit finished or "
+        "cancelled since then appears at the next refresh."
+    )
 
 
 def number(value: float | None, places: int = 1) -> str:

@@ -58,6 +58,7 @@ def outcomes_evidence(request: HttpRequest) -> HttpResponse:
         rows=evidence.cohort_rows(analysis),
         facts=evidence.evidence_facts(analysis),
         charts=_charts(analysis),
+        as_of=evidence.evidence_as_of(user.organization),
         export_query=urlencode({name: value for name, value in values.items() if value}),
     )
     return render(request, "outcomes/evidence.html", context)

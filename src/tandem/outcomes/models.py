@@ -15,7 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from tandem.accounts.models import User
+from tandem.accounts.models import Location, Organization, User
 from tandem.careplans.models import CarePlan
 from tandem.patients.models import Patient
 
@@ -193,3 +193,28 @@ class MeasureSchedule(models.Model):
 
     def __str__(self) -> str:
         return f"Measures of plan {self.plan_id}: {', '.join(self.instruments)}"
+
+
+class PlanVisitSummary(models.Model):
+    """Derived data for the clinic's evidence (tandem.outcomes.episodes): per plan, its finished visits (the
+    encounters of its activities) as three discipline flags, their count and their location (the lowest
+    location id when there are several). Rebuilt for a whole clinic at once by services.visit_summary_refresh
+    (a huey task every 10 minutes, `tandem refresh_evidence`), so the dashboard reads one row per plan instead
+    of every encounter; a visit finished or cancelled since `refreshed_at` counts from the next refresh. Every
+    plan of the clinic has a row (visits 0 when none is finished)."""
+
+    plan = models.OneToOneField(CarePlan, on_delete=models.CASCADE, related_name="visit_summary")
+    # The plan's clinic, copied so that a refresh replaces and the page dates one clinic's rows directly.
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    dc = models.BooleanField()
+    pt = models.BooleanField()
+    lmt = models.BooleanField()
+    visits = models.PositiveIntegerField()
+    location = models.ForeignKey(Location, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    refreshed_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["organization", "refreshed_at"], name="visit_summary_org_time")]
+
+    def __str__(self) -> str:
+        return f"Plan {self.plan_id}: {self.visits} finished visit(s), {self.refreshed_at:%Y-%m-%d %H:%M}"

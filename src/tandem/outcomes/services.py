@@ -9,19 +9,21 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
-from tandem.accounts.models import User
+from tandem.accounts.models import Organization, User
 from tandem.audit.models import AuditAction
 from tandem.audit.services import audit_record
-from tandem.careplans.models import CarePlan, CarePlanStatus
+from tandem.careplans.models import Activity, CarePlan, CarePlanStatus
+from tandem.charting.models import Encounter, EncounterStatus
 from tandem.outcomes.access import can_see_measures, can_send_measures
 from tandem.outcomes.goals import goal_statuses_update
 from tandem.outcomes.models import (
     LinkChannel,
     MeasureRequest,
     MeasureSchedule,
+    PlanVisitSummary,
     Response,
     ResponseSource,
     Score,
@@ -38,6 +40,7 @@ from tandem.outcomes.scoring import (
     score,
 )
 from tandem.patients.models import Patient
+from tandem.scheduling.models import Appointment
 
 LINK_PREFIX = "m_"
 LINK_LIFETIME = datetime.timedelta(days=7)
@@ -448,3 +451,76 @@ def schedule_set(
             f"discharge={at_discharge}",
         )
     return schedule
+
+
+# The per-plan visit summary of the clinic's evidence --------------------------------------------------------
+
+REFRESH_MINUTES = 10  # how often huey rebuilds it (tandem.outcomes.tasks.refresh_evidence)
+
+
+def visit_summary_refresh(organization: Organization | None = None) -> int:
+    """Rebuild outcomes.PlanVisitSummary for one clinic (every clinic when None): per plan, its finished
+    visits' discipline flags, count and lowest location, as the evidence query used to aggregate them from
+    every encounter. One DELETE and one INSERT ... SELECT per clinic, in a transaction, so the dashboard sees
+    the old rows or the new ones, never a mix. Idempotent; the number of rows written."""
+    organizations = [organization] if organization is not None else list(Organization.objects.order_by("pk"))
+    return sum(_visit_summary_rebuild(chosen) for chosen in organizations)
+
+
+def _visit_summary_rebuild(organization: Organization) -> int:
+    quote = connection.ops.quote_name
+    summary, plans = quote(PlanVisitSummary._meta.db_table), quote(CarePlan._meta.db_table)
+    activities, encounters = quote(Activity._meta.db_table), quote(Encounter._meta.db_table)
+    appointments = quote(Appointment._meta.db_table)
+    # Flags compare with 1 so that they are booleans on PostgreSQL (0/1 on SQLite, as Django stores them).
+    sql = f"""
+INSERT INTO {summary} (plan_id, organization_id, dc, pt, lmt, visits, location_id, refreshed_at)
+SELECT p.id, p.organization_id, COALESCE(v.dc, 0) = 1, COALESCE(v.pt, 0) = 1, COALESCE(v.lmt, 0) = 1,
+       COALESCE(v.visits, 0), v.location_id, %s
+FROM {plans} p
+LEFT JOIN (
+    SELECT a.plan_id AS plan_id,
+           MAX(CASE WHEN e.discipline = 'chiropractic' THEN 1 ELSE 0 END) AS dc,
+           MAX(CASE WHEN e.discipline = 'physical-therapy' THEN 1 ELSE 0 END) AS pt,
+           MAX(CASE WHEN e.discipline = 'massage-therapy' THEN 1 ELSE 0 END) AS lmt,
+           COUNT(*) AS visits,
+           MIN(ap.location_id) AS location_id
+    FROM {activities} a
+    JOIN {encounters} e ON e.activity_id = a.id
+    JOIN {appointments} ap ON ap.id = e.appointment_id
+    WHERE e.status = %s AND a.plan_id IN (SELECT id FROM {plans} WHERE organization_id = %s)
+    GROUP BY a.plan_id
+) v ON v.plan_id = p.id
+WHERE p.organization_id = %s
+"""
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with transaction.atomic():
+        # Two refreshes of one clinic at once would both delete, then collide on the plan's unique row: the
+        # clinic's row is locked for the refresh (PostgreSQL; SQLite's write lock serialises them anyway).
+        Organization.objects.select_for_update().filter(pk=organization.pk).first()
+        PlanVisitSummary.objects.filter(organization=organization).delete()
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [now, EncounterStatus.FINISHED, organization.pk, organization.pk])
+            written = cursor.rowcount
+    return max(written, 0)
+
+
+def visit_summary_refreshed_at(organization: Organization) -> datetime.datetime | None:
+    """When the clinic's visit summary was last rebuilt (None: never, or the clinic has no plan)."""
+    latest = (
+        PlanVisitSummary.objects.filter(organization=organization)
+        .order_by("-refreshed_at")
+        .values_list("refreshed_at", flat=True)
+        .first()
+    )
+    return latest
+
+
+def visit_summary_ensure(organization: Organization) -> datetime.datetime | None:
+    """The clinic's summary time, building the summary first when it was never built (a new install, a clinic
+    whose first plans came after the last refresh)."""
+    latest = visit_summary_refreshed_at(organization)
+    if latest is None and CarePlan.objects.filter(organization=organization).exists():
+        visit_summary_refresh(organization)
+        latest = visit_summary_refreshed_at(organization)
+    return latest

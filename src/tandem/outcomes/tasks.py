@@ -6,6 +6,8 @@ from django.core.management import call_command
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
+from tandem.outcomes.services import REFRESH_MINUTES
+
 
 @db_periodic_task(crontab(minute="0", hour="9"))
 def send_measure_reminders() -> None:
@@ -18,3 +20,10 @@ def review_goal_status() -> None:
     """Once a day, after midnight: goals past their due date are judged again, as `tandem
     review_goal_status`."""
     call_command("review_goal_status")
+
+
+@db_periodic_task(crontab(minute=f"*/{REFRESH_MINUTES}"))
+def refresh_evidence() -> None:
+    """Every 10 minutes: rebuild the per-plan visit summary behind the evidence dashboard, as `tandem
+    refresh_evidence` (visits finished or cancelled since the last run count from this one)."""
+    call_command("refresh_evidence")

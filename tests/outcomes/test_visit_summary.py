@@ -1,0 +1,161 @@
+"""The per-plan visit summary behind the clinic's evidence (outcomes.PlanVisitSummary): it equals the live
+aggregate of the finished visits, a refresh is idempotent, a visit finished or cancelled since the refresh
+counts from the next one (and the page says so), and the dashboard builds it when it never was.
+
+On the demo clinic (20 patients of each kind, and the archive an effect brings), loaded once for the module
+and rolled back at its end."""
+
+from __future__ import annotations
+
+import io
+from collections import defaultdict
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection, transaction
+from django.test import Client
+from django.utils import timezone
+
+from tandem.accounts.models import Organization, User
+from tandem.careplans.models import CarePlan
+from tandem.charting.models import Encounter, EncounterStatus
+from tandem.demo.services import CLINIC_NAME
+from tandem.outcomes import tasks
+from tandem.outcomes.episodes import episodes
+from tandem.outcomes.models import PlanVisitSummary
+from tandem.outcomes.services import visit_summary_refresh, visit_summary_refreshed_at
+
+PAGE = "/outcomes/evidence/"
+SUMMARY_FIELDS = ("plan_id", "organization_id", "dc", "pt", "lmt", "visits", "location_id")
+
+
+@pytest.fixture(scope="module")
+def demo_clinic(django_db_setup: Any, django_db_blocker: Any) -> Iterator[int]:
+    with django_db_blocker.unblock():
+        with transaction.atomic():
+            # The effect brings the archive of past plans: a few hundred plans with finished visits.
+            call_command("demo", patients=20, seed=7, effect=["odi:-10"], verbosity=0, stdout=io.StringIO())
+            if connection.vendor == "postgresql":  # statistics, as in test_evidence_dashboard
+                with connection.cursor() as cursor:
+                    cursor.execute("ANALYZE")
+            yield Organization.objects.get(name=CLINIC_NAME).pk
+            transaction.set_rollback(True)
+
+
+@pytest.fixture
+def clinic(demo_clinic: int, db: Any) -> Organization:
+    return Organization.objects.get(pk=demo_clinic)
+
+
+def _rows(organization: Organization) -> dict[int, tuple[Any, ...]]:
+    values = PlanVisitSummary.objects.filter(organization=organization).values_list(*SUMMARY_FIELDS)
+    return {row[0]: row for row in values}
+
+
+def _live(organization: Organization) -> dict[int, tuple[Any, ...]]:
+    """The same figures computed the slow way, visit by visit with the ORM."""
+    disciplines: dict[int, set[str]] = defaultdict(set)
+    counts: dict[int, int] = defaultdict(int)
+    locations: dict[int, list[int]] = defaultdict(list)
+    visits = Encounter.objects.filter(
+        status=EncounterStatus.FINISHED, activity__plan__organization=organization
+    ).values_list("activity__plan_id", "discipline", "appointment__location_id")
+    for plan_id, discipline, location_id in visits:
+        disciplines[plan_id].add(discipline)
+        counts[plan_id] += 1
+        locations[plan_id].append(location_id)
+    return {
+        plan_id: (
+            plan_id,
+            organization.pk,
+            "chiropractic" in disciplines[plan_id],
+            "physical-therapy" in disciplines[plan_id],
+            "massage-therapy" in disciplines[plan_id],
+            counts[plan_id],
+            min(locations[plan_id]) if locations[plan_id] else None,
+        )
+        for plan_id in CarePlan.objects.filter(organization=organization).values_list("pk", flat=True)
+    }
+
+
+def test_the_demo_leaves_a_summary_equal_to_the_live_aggregate_of_finished_visits(clinic):
+    rows = _rows(clinic)
+    live = _live(clinic)
+    assert rows == live
+    assert sum(1 for row in rows.values() if row[5] > 0) >= 100  # plans with finished visits, not only empty
+    assert any(row[2] and row[3] and row[4] for row in rows.values())  # all three disciplines somewhere
+
+
+def test_a_refresh_is_idempotent_and_dated(clinic):
+    before = _rows(clinic)
+    first = visit_summary_refresh(clinic)
+    stamp = visit_summary_refreshed_at(clinic)
+    second = visit_summary_refresh(clinic)
+    assert first == second == len(before) == CarePlan.objects.filter(organization=clinic).count()
+    assert _rows(clinic) == before
+    again = visit_summary_refreshed_at(clinic)
+    assert stamp is not None and again is not None and again >= stamp
+    assert PlanVisitSummary.objects.filter(organization=clinic).exclude(refreshed_at=again).count() == 0
+
+
+def test_a_visit_cancelled_after_the_refresh_counts_from_the_next_refresh(clinic, personas):
+    frame = episodes(clinic, "odi").set_index("plan_id")
+    plan_id = int(frame.index[frame["visits"] > 1][0])
+    visit = Encounter.objects.filter(activity__plan_id=plan_id, status=EncounterStatus.FINISHED).first()
+    assert visit is not None
+    Encounter.objects.filter(pk=visit.pk).update(
+        status=EncounterStatus.CANCELLED,
+        cancel_reason="Opened in error",
+        cancelled_at=timezone.now(),
+        cancelled_by=personas["alice"],
+    )
+
+    stale = episodes(clinic, "odi").set_index("plan_id")
+    assert stale.loc[plan_id, "visits"] == frame.loc[plan_id, "visits"]  # until the next refresh
+
+    call_command("refresh_evidence", organization=clinic.pk, stdout=io.StringIO())
+    fresh = episodes(clinic, "odi").set_index("plan_id")
+    assert fresh.loc[plan_id, "visits"] == frame.loc[plan_id, "visits"] - 1
+    assert _rows(clinic) == _live(clinic)
+
+
+def test_the_dashboard_says_as_of_when_and_that_later_visits_count_at_the_next_refresh(clinic, personas):
+    client = Client()
+    client.force_login(personas["alice"])
+    response = client.get(PAGE, {"instrument": "odi"})
+    assert response.status_code == 200
+    text = response.content.decode()
+    stamp = visit_summary_refreshed_at(clinic)
+    assert stamp is not None
+    assert f"Figures as of {timezone.localtime(stamp):%Y-%m-%d %H:%M}" in text
+    assert "cancelled since then appears at the next refresh" in text
+
+
+def test_the_dashboard_builds_the_summary_when_it_never_was(clinic, personas: dict[str, User]):
+    expected = _rows(clinic)
+    PlanVisitSummary.objects.filter(organization=clinic).delete()
+    client = Client()
+    client.force_login(personas["alice"])
+    response = client.get(PAGE, {"instrument": "odi"})
+    assert response.status_code == 200
+    assert _rows(clinic) == expected
+    assert 'id="evidence-as-of"' in response.content.decode()
+
+
+def test_the_command_and_the_periodic_task_rebuild_every_clinic(clinic):
+    expected = _rows(clinic)
+    PlanVisitSummary.objects.all().delete()
+    out = io.StringIO()
+    call_command("refresh_evidence", stdout=out)
+    assert f"{CarePlan.objects.count()} plan visit summary row(s) rebuilt" in out.getvalue()
+    assert _rows(clinic) == expected
+    PlanVisitSummary.objects.all().delete()
+    tasks.refresh_evidence.call_local()
+    assert _rows(clinic) == expected
+
+
+def test_the_command_refuses_an_unknown_clinic(clinic):
+    with pytest.raises(CommandError, match="No clinic with id 0"):
+        call_command("refresh_evidence", organization=0, stdout=io.StringIO())
