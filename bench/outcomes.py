@@ -50,7 +50,7 @@ COMBINATION_OF_BITS = {4: "dc", 2: "pt", 1: "lmt", 6: "dc+pt", 5: "dc+lmt", 3: "
 def floor_sql(vendor: str, organization_id: int, code: str, mcid: str | None = None) -> tuple[str, list[Any]]:
     """The cohort numbers as ONE statement, for a bare DB-API cursor: per care combination (the disciplines
     of the plan's finished visits as bits dc=4, pt=2, lmt=1, read like the dashboard from the per-plan visit
-    summary, outcomes.PlanVisitSummary, built by the background refresh) the episodes (plans of the
+    summary, outcomes.PlanSummary, built by the background refresh) the episodes (plans of the
     organisation with a finished visit and a valid baseline score of `code`), those with a follow-up (a later
     valid score), their mean baseline, the mean change from the baseline (first valid score by time, then
     id) to the last follow-up (last valid score by time, then id), and the responders (the change reaches the
@@ -73,7 +73,7 @@ WITH visits AS (
     SELECT v.plan_id,
            CASE WHEN v.dc THEN 4 ELSE 0 END + CASE WHEN v.pt THEN 2 ELSE 0 END
          + CASE WHEN v.lmt THEN 1 ELSE 0 END AS bits
-    FROM outcomes_planvisitsummary v
+    FROM outcomes_plansummary v
     WHERE v.visits > 0
 ),
 ranked AS (
@@ -220,11 +220,11 @@ def _database_job(
     started = time.perf_counter()
     organization, counts = generate(visits=visits, responses=responses, seed=seed, progress=_progress(quiet))
     load_seconds = time.perf_counter() - started
-    # The background refresh of the per-plan visit summary (huey, every 10 minutes): timed on its own, then
+    # The background refresh of the per-plan summary (huey, every 10 minutes): timed on its own, then
     # the planner's statistics cover the summary too.
-    from tandem.outcomes.services import visit_summary_refresh
+    from tandem.outcomes.services import plan_summary_refresh
 
-    refresh, summary_rows = _timed(lambda: visit_summary_refresh(organization), repeat)
+    refresh, summary_rows = _timed(lambda: plan_summary_refresh(organization), repeat)
     say(f"background refresh {refresh['median']:.3f} s ({summary_rows} plans)")
     started = time.perf_counter()
     analyze()
@@ -588,7 +588,7 @@ def markdown(results: dict[str, Any]) -> str:
         refresh = entry.get("refresh")
         if refresh is not None:
             lines.append(
-                f"| {vendor}, background refresh (visit summary of {entry.get('summary_rows', 0):,} plans; "
+                f"| {vendor}, background refresh (plan summary of {entry.get('summary_rows', 0):,} plans; "
                 f"huey every 10 min, not per request) | {refresh['median']:.3f} s "
                 f"[{refresh['min']:.3f}-{refresh['max']:.3f}] | | | |"
             )

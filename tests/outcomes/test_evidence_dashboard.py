@@ -318,7 +318,7 @@ def test_the_page_computes_once_with_a_fixed_number_of_queries(as_user, clinic):
     assert len(episode_queries) == 1  # the analysis is computed once
     # Sign-in and session (5), the filter choices (3: instruments measured, locations, practitioners), the
     # episode query, the audit entry (5 with its savepoint): the same whatever the filters or clinic size.
-    # 22: with the visit summary's two (is it built? when?), PostgreSQL's savepoints included.
+    # 22: with the plan summary's two (is it built? when?), PostgreSQL's savepoints included.
     assert len(filtered.captured_queries) == len(plain.captured_queries) <= 22, "\n".join(
         q["sql"][:200] for q in plain.captured_queries
     )

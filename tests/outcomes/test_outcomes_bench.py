@@ -20,7 +20,7 @@ from bench.outcomes_data import generate, overlaps, row_counts  # noqa: E402
 from tandem.charting.models import Encounter, EncounterStatus  # noqa: E402
 from tandem.outcomes.episodes import clinic_evidence  # noqa: E402
 from tandem.outcomes.models import Score  # noqa: E402
-from tandem.outcomes.services import visit_summary_refresh  # noqa: E402
+from tandem.outcomes.services import plan_summary_refresh  # noqa: E402
 from tandem.scheduling.models import Appointment, AppointmentStatus  # noqa: E402
 
 VISITS, RESPONSES = 3000, 900
@@ -63,7 +63,7 @@ def test_no_practitioner_room_or_patient_is_double_booked_and_the_guards_are_bac
 
 def test_the_floor_sql_gives_clinic_evidences_numbers(clinic: Any) -> None:
     organization, _ = clinic
-    visit_summary_refresh(organization)  # the background refresh: the floor reads the visit summary too
+    plan_summary_refresh(organization)  # the background refresh: the floor reads the plan summary too
     floor = run_floor(connection.connection, connection.vendor, organization.pk)
     analysis = clinic_evidence(organization, "odi")
     check = compare(floor, analysis)
@@ -136,5 +136,5 @@ def test_the_targets_read_the_postgresql_dashboard(
     assert [t["met"] for t in verdicts] == expected
     results["targets"] = verdicts
     assert ("NOT MET" in markdown(results)) == (False in expected)
-    assert "| postgresql, background refresh (visit summary of 1 plans" in markdown(results)
+    assert "| postgresql, background refresh (plan summary of 1 plans" in markdown(results)
     assert svg(results).startswith("<svg") and "2 s target" in svg(results)

@@ -36,7 +36,7 @@ from tandem.demo.key_patients import KEY_PATIENTS
 from tandem.demo.outcomes import ARCHIVED, demo_outcomes_load
 from tandem.demo.schedule import demo_schedule_load
 from tandem.demo.specs import MAX_PATIENTS, MRN_PREFIX, PatientSpec, ProgressStart, mrn
-from tandem.outcomes.services import visit_summary_refresh
+from tandem.outcomes.services import plan_summary_refresh
 from tandem.patients.models import AllergyIntolerance, CareTeamMember, Condition, MedicationStatement, Patient
 from tandem.referrals.models import ExternalProvider, Referral, ReferralLetter
 from tandem.referrals.workflow import OPEN_STATUSES
@@ -146,8 +146,8 @@ def demo_clinic_load(
                     result.created[name] += count
                 else:
                     result.history[name] += count
-        # The evidence dashboard reads the per-plan visit summary: rebuilt now, not at the next refresh.
-        visit_summary_refresh(organization)
+        # The evidence dashboard reads the per-plan summary: rebuilt now, not at the next refresh.
+        plan_summary_refresh(organization)
     finally:
         # Whatever was committed, even by an interrupted run, is in the trail.
         created_patients = result.created["patients"]

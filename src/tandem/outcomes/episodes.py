@@ -2,16 +2,16 @@
 query over plans, their finished visits and their scored responses, portable between SQLite and PostgreSQL.
 
 An episode is one plan of care measured with one instrument. Per plan the query gives:
-- the disciplines of its finished visits (encounters linked to the plan's activities) as three flags, their
-  count, and their location (the lowest location id when they took place at several), read from the per-plan
-  visit summary (outcomes.PlanVisitSummary, rebuilt every 10 minutes by services.visit_summary_refresh, and
-  built here first when the clinic's never was): one row per plan instead of every encounter. A visit
-  finished or cancelled since the refresh counts from the next one; the filters below read visits live;
+- from the per-plan summary (outcomes.PlanSummary, rebuilt every 10 minutes by services.plan_summary_refresh,
+  and built here first when the clinic's never was; one row per plan instead of every encounter): the
+  disciplines of its finished visits (encounters linked to the plan's activities) as three flags, their count
+  and their location (the lowest location id when they took place at several), its patient, its supervising
+  practitioner and its condition group (from the body site of its problems: the first by name when they lie
+  in several groups). A visit finished or cancelled, or a plan changed, since the refresh counts from the
+  next one; the filters below read visits, plans and problems live;
 - the baseline (the plan's earliest valid score of the instrument) and its time, the last score when there is
   a later one (the follow-up) and its time, and the time of the first follow-up reaching the MCID (the
-  threshold is passed as parameters, with the instrument's direction, so the SQL and analytics.reached agree);
-- the plan's condition group (from the body site of its problems: the first by name when they lie in
-  several groups; the condition filter matches any of them) and its supervising practitioner.
+  threshold is passed as parameters, with the instrument's direction, so the SQL and analytics.reached agree).
 Scores of a response that was later corrected (`replaced_by`) are left out: the correction counts.
 Day counts, combinations and groups are then computed column-wise with pandas (no loop over rows).
 
@@ -34,9 +34,9 @@ from tandem.accounts.models import Organization
 from tandem.careplans.models import Activity, CarePlan
 from tandem.charting.models import Encounter, EncounterStatus
 from tandem.outcomes.analytics import EPISODE_COLUMNS, CohortAnalysis, analyse, threshold
-from tandem.outcomes.models import PlanVisitSummary, Response, Score
+from tandem.outcomes.models import PlanSummary, Response, Score
 from tandem.outcomes.scoring import ScoringError, instrument
-from tandem.outcomes.services import visit_summary_ensure
+from tandem.outcomes.services import plan_summary_ensure
 from tandem.patients.models import Condition
 from tandem.scheduling.models import Appointment
 
@@ -103,20 +103,22 @@ def episode_sql(
     plans, activities, encounters = _table(CarePlan), _table(Activity), _table(Encounter)
     scores, responses, appointments = _table(Score), _table(Response), _table(Appointment)
     problems, conditions = _table(CarePlan.problems.through), _table(Condition)
-    summary = _table(PlanVisitSummary)
+    summary = _table(PlanSummary)
 
-    plan_where = ["p.organization_id = %s"]
+    plan_where = ["v.organization_id = %s", "v.visits > 0"]
     plan_params: list[Any] = [organization_id]
     if filters.location_id is not None:
         plan_where.append(
-            f"p.id IN (SELECT a2.plan_id FROM {encounters} e2 JOIN {activities} a2 ON a2.id = e2.activity_id "
+            f"v.plan_id IN (SELECT a2.plan_id FROM {encounters} e2 "
+            f"JOIN {activities} a2 ON a2.id = e2.activity_id "
             f"JOIN {appointments} ap2 ON ap2.id = e2.appointment_id "
             "WHERE e2.status = %s AND ap2.location_id = %s)"
         )
         plan_params += [EncounterStatus.FINISHED, filters.location_id]
     if filters.practitioner_id is not None:
         plan_where.append(
-            f"(p.supervising_practitioner_id = %s OR p.id IN (SELECT a3.plan_id FROM {encounters} e3 "
+            f"(v.plan_id IN (SELECT p3.id FROM {plans} p3 WHERE p3.supervising_practitioner_id = %s) "
+            f"OR v.plan_id IN (SELECT a3.plan_id FROM {encounters} e3 "
             f"JOIN {activities} a3 ON a3.id = e3.activity_id "
             "WHERE e3.status = %s AND e3.practitioner_id = %s))"
         )
@@ -124,7 +126,7 @@ def episode_sql(
     if filters.condition is not None:
         sites = CONDITION_GROUPS[filters.condition]
         plan_where.append(
-            f"p.id IN (SELECT pp.careplan_id FROM {problems} pp "
+            f"v.plan_id IN (SELECT pp.careplan_id FROM {problems} pp "
             f"JOIN {conditions} c2 ON c2.id = pp.condition_id "
             f"WHERE c2.body_site IN ({', '.join(['%s'] * len(sites))}))"
         )
@@ -132,10 +134,10 @@ def episode_sql(
     base_where: list[str] = []
     base_params: list[Any] = []
     if filters.start_on is not None:
-        base_where.append("v.baseline_at >= %s")
+        base_where.append("m.baseline_at >= %s")
         base_params.append(_day_start(filters.start_on))
     if filters.end_on is not None:
-        base_where.append("v.baseline_at < %s")
+        base_where.append("m.baseline_at < %s")
         base_params.append(_day_start(filters.end_on + datetime.timedelta(days=1)))
 
     improvement = "s.baseline - s.value" if rule.direction == "higher-is-worse" else "s.value - s.baseline"
@@ -149,25 +151,23 @@ def episode_sql(
         reached_params.append(rule.relative_pct - _TOLERANCE)
     reached_sql = " OR ".join(reached) or "1 = 0"
 
-    # The scores are read once: one window pass numbers each plan's scores by time and carries the baseline
-    # along, one GROUP BY picks the baseline, the last follow-up and the first follow-up reaching the MCID.
-    # The plan filters (uncorrelated IN lists, each computed once) choose the plans first; only their scores,
-    # and the visit summary rows and problems of those measured with the instrument, are read. Times come
-    # back as ISO text (UTC on both databases), which pandas parses column-wise: a driver's datetime per value
-    # costs about 10 us, a second for the 100,000 of a large clinic. The chosen plans are MATERIALIZED (both
-    # databases): inlined, a planner without statistics (a freshly loaded clinic) ran the plan filters again
-    # for every score, minutes on the test clinic; computed once they cost milliseconds.
+    # The scores are read once, from the score index (instrument, plan, time, id) in the order of the window:
+    # on PostgreSQL a merge join with the clinic's summary rows in plan order keeps that order, so nothing is
+    # sorted and another clinic's scores are not read. One window pass numbers each plan's scores by time and
+    # carries the baseline along; one GROUP BY picks the baseline, the last follow-up and the first follow-up
+    # reaching the MCID. Corrected responses are one small list (NOT IN: a hashed filter, order kept). Times
+    # come back as ISO text (UTC on both databases), which pandas parses column-wise: a driver's datetime per
+    # value costs about 10 us, a second for the 100,000 of a large clinic.
     sql = f"""
-WITH chosen AS MATERIALIZED (SELECT p.id AS plan_id FROM {plans} p WHERE {" AND ".join(plan_where)}),
-ranked AS (
+WITH ranked AS (
     SELECT s.plan_id AS plan_id, s.value AS value, s.effective_at AS effective_at,
            ROW_NUMBER() OVER w AS position,
            COUNT(*) OVER (PARTITION BY s.plan_id) AS measures,
            FIRST_VALUE(s.value) OVER w AS baseline
     FROM {scores} s
     WHERE s.instrument = %s AND s.valid = %s AND s.plan_id IS NOT NULL
-      AND NOT EXISTS (SELECT 1 FROM {responses} r WHERE r.replaces_id = s.response_id)
-      AND s.plan_id IN (SELECT plan_id FROM chosen)
+      AND s.response_id NOT IN (SELECT r.replaces_id FROM {responses} r WHERE r.replaces_id IS NOT NULL)
+      AND s.plan_id IN (SELECT v.plan_id FROM {summary} v WHERE {" AND ".join(plan_where)})
     WINDOW w AS (PARTITION BY s.plan_id ORDER BY s.effective_at, s.id)
 ),
 measured AS (
@@ -179,31 +179,15 @@ measured AS (
            MIN(CASE WHEN s.position > 1 AND ({reached_sql}) THEN s.effective_at END) AS mcid_at
     FROM ranked s
     GROUP BY s.plan_id
-),
-episodes AS (
-    SELECT b.plan_id AS plan_id, v.dc AS dc, v.pt AS pt, v.lmt AS lmt, v.visits AS visits,
-           v.location_id AS location_id, b.baseline AS baseline, b.baseline_at AS baseline_at,
-           b.final AS final, b.final_at AS final_at, b.mcid_at AS mcid_at
-    FROM measured b
-    JOIN {summary} v ON v.plan_id = b.plan_id
-    WHERE v.visits > 0
-),
-sites AS (
-    SELECT pp.careplan_id AS plan_id, MIN(c.body_site) AS body_site
-    FROM {problems} pp JOIN {conditions} c ON c.id = pp.condition_id
-    WHERE c.body_site <> '' AND pp.careplan_id IN (SELECT plan_id FROM measured)
-    GROUP BY pp.careplan_id
 )
-SELECT p.id, p.patient_id, v.dc, v.pt, v.lmt, v.visits, v.baseline, CAST(v.baseline_at AS TEXT), v.final,
-       CAST(v.final_at AS TEXT), CAST(v.mcid_at AS TEXT), st.body_site, v.location_id,
-       p.supervising_practitioner_id
-FROM {plans} p
-JOIN episodes v ON v.plan_id = p.id
-LEFT JOIN sites st ON st.plan_id = p.id
+SELECT v.plan_id, v.patient_id, v.dc, v.pt, v.lmt, v.visits, m.baseline, CAST(m.baseline_at AS TEXT), m.final,
+       CAST(m.final_at AS TEXT), CAST(m.mcid_at AS TEXT), v.body_site, v.location_id, v.supervisor_id
+FROM measured m
+JOIN {summary} v ON v.plan_id = m.plan_id
 WHERE {" AND ".join(base_where) or "1 = 1"}
-ORDER BY p.id
+ORDER BY v.plan_id
 """
-    params = plan_params + [instrument_code, True] + reached_params + base_params
+    params = [instrument_code, True] + plan_params + reached_params + base_params
     return sql, params
 
 
@@ -235,12 +219,13 @@ def episodes(
     """One row per episode: analytics.EPISODE_COLUMNS then EXTRA_COLUMNS."""
     code = _instrument_code(instrument_code)
     chosen = (filters or EpisodeFilters()).checked()
-    visit_summary_ensure(organization)
+    plan_summary_ensure(organization)
     sql, params = episode_sql(organization.pk, code, chosen, mcid)
     if connection.vendor == "postgresql":
         # For this one analytical query (SET LOCAL: its own transaction): no JIT, whose compiling costs more
-        # than it saves on a query of a second or two, and room to hash a large clinic's visits in memory
-        # instead of in batches on disk. (On SQLite a transaction would take the write lock: none there.)
+        # than it saves on a query of a fraction of a second, and room to sort and hash a large clinic's
+        # scores in memory instead of in batches on disk (100,000 scores: about 12 MB). (On SQLite a
+        # transaction would take the write lock: none there.)
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("SET LOCAL jit = off")
             cursor.execute("SET LOCAL work_mem = '64MB'")

@@ -37,7 +37,7 @@ from tandem.outcomes.cohorts import COHORTS
 from tandem.outcomes.episodes import CONDITION_GROUPS, EpisodeFilterError, EpisodeFilters, clinic_evidence
 from tandem.outcomes.models import Score
 from tandem.outcomes.scoring import INSTRUMENTS, InstrumentDefinition, ScoringError
-from tandem.outcomes.services import REFRESH_MINUTES, visit_summary_refreshed_at
+from tandem.outcomes.services import REFRESH_MINUTES, plan_summary_refreshed_at
 from tandem.patients.access import refuse_access
 
 DEFAULT_INSTRUMENT = "odi"
@@ -303,9 +303,9 @@ def evidence_analysis(*, actor: User, query: EvidenceQuery, purpose: str) -> Coh
 
 
 def evidence_as_of(organization: Organization) -> str:
-    """When the visits behind the figures were counted (the per-plan visit summary's last refresh), in words
+    """When the visits behind the figures were counted (the per-plan summary's last refresh), in words
     for the page, with what that means for a visit finished or cancelled since."""
-    refreshed_at = visit_summary_refreshed_at(organization)
+    refreshed_at = plan_summary_refreshed_at(organization)
     if refreshed_at is None:
         return "No visit has been counted yet: the figures appear once the clinic has plans with visits."
     shown = timezone.localtime(refreshed_at).strftime("%Y-%m-%d %H:%M")

@@ -15,7 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from tandem.accounts.models import Location, Organization, User
+from tandem.accounts.models import Location, Organization, Practitioner, User
 from tandem.careplans.models import CarePlan
 from tandem.patients.models import Patient
 
@@ -195,17 +195,24 @@ class MeasureSchedule(models.Model):
         return f"Measures of plan {self.plan_id}: {', '.join(self.instruments)}"
 
 
-class PlanVisitSummary(models.Model):
-    """Derived data for the clinic's evidence (tandem.outcomes.episodes): per plan, its finished visits (the
-    encounters of its activities) as three discipline flags, their count and their location (the lowest
-    location id when there are several). Rebuilt for a whole clinic at once by services.visit_summary_refresh
-    (a huey task every 10 minutes, `tandem refresh_evidence`), so the dashboard reads one row per plan instead
-    of every encounter; a visit finished or cancelled since `refreshed_at` counts from the next refresh. Every
+class PlanSummary(models.Model):
+    """Derived data for the clinic's evidence (tandem.outcomes.episodes): per plan, what the episode query
+    reads besides the scores, so that it reads one row per plan instead of every encounter. From the finished
+    visits (the encounters of its activities): three discipline flags, their count and their location (the
+    lowest location id when there are several); from the plan: its patient, its supervising practitioner and
+    the body site of its problems (the first by name; blank when none has one). Rebuilt for a whole clinic at
+    once by services.plan_summary_refresh (a huey task every 10 minutes, `tandem refresh_evidence`), so a
+    visit finished or cancelled, or a plan changed, since `refreshed_at` counts from the next refresh. Every
     plan of the clinic has a row (visits 0 when none is finished)."""
 
-    plan = models.OneToOneField(CarePlan, on_delete=models.CASCADE, related_name="visit_summary")
+    plan = models.OneToOneField(CarePlan, on_delete=models.CASCADE, related_name="evidence_summary")
     # The plan's clinic, copied so that a refresh replaces and the page dates one clinic's rows directly.
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="+")
+    supervisor = models.ForeignKey(
+        Practitioner, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    body_site = models.CharField(max_length=20, blank=True)  # patients.Condition.body_site
     dc = models.BooleanField()
     pt = models.BooleanField()
     lmt = models.BooleanField()
@@ -214,7 +221,12 @@ class PlanVisitSummary(models.Model):
     refreshed_at = models.DateTimeField()
 
     class Meta:
-        indexes = [models.Index(fields=["organization", "refreshed_at"], name="visit_summary_org_time")]
+        indexes = [
+            models.Index(fields=["organization", "refreshed_at"], name="plan_summary_org_time"),
+            # The episode query reads a clinic's plans in plan order, beside the score index in the same order
+            # (a merge join: the scores stay in the order of its window, no sort).
+            models.Index(fields=["organization", "plan", "visits"], name="plan_summary_org_plan"),
+        ]
 
     def __str__(self) -> str:
         return f"Plan {self.plan_id}: {self.visits} finished visit(s), {self.refreshed_at:%Y-%m-%d %H:%M}"

@@ -23,7 +23,7 @@ from tandem.outcomes.models import (
     LinkChannel,
     MeasureRequest,
     MeasureSchedule,
-    PlanVisitSummary,
+    PlanSummary,
     Response,
     ResponseSource,
     Score,
@@ -39,7 +39,7 @@ from tandem.outcomes.scoring import (
     instrument,
     score,
 )
-from tandem.patients.models import Patient
+from tandem.patients.models import Condition, Patient
 from tandem.scheduling.models import Appointment
 
 LINK_PREFIX = "m_"
@@ -453,30 +453,34 @@ def schedule_set(
     return schedule
 
 
-# The per-plan visit summary of the clinic's evidence --------------------------------------------------------
+# The per-plan summary of the clinic's evidence --------------------------------------------------------
 
 REFRESH_MINUTES = 10  # how often huey rebuilds it (tandem.outcomes.tasks.refresh_evidence)
 
 
-def visit_summary_refresh(organization: Organization | None = None) -> int:
-    """Rebuild outcomes.PlanVisitSummary for one clinic (every clinic when None): per plan, its finished
-    visits' discipline flags, count and lowest location, as the evidence query used to aggregate them from
-    every encounter. One DELETE and one INSERT ... SELECT per clinic, in a transaction, so the dashboard sees
-    the old rows or the new ones, never a mix. Idempotent; the number of rows written."""
+def plan_summary_refresh(organization: Organization | None = None) -> int:
+    """Rebuild outcomes.PlanSummary for one clinic (every clinic when None): per plan, its finished visits'
+    discipline flags, count and lowest location, its patient, supervisor and first body site, as the evidence
+    query used to read them from every encounter and problem. One DELETE and one INSERT ... SELECT per
+    clinic, in a transaction, so the dashboard sees the old rows or the new ones, never a mix. Idempotent; the
+    number of rows written."""
     organizations = [organization] if organization is not None else list(Organization.objects.order_by("pk"))
-    return sum(_visit_summary_rebuild(chosen) for chosen in organizations)
+    return sum(_plan_summary_rebuild(chosen) for chosen in organizations)
 
 
-def _visit_summary_rebuild(organization: Organization) -> int:
+def _plan_summary_rebuild(organization: Organization) -> int:
     quote = connection.ops.quote_name
-    summary, plans = quote(PlanVisitSummary._meta.db_table), quote(CarePlan._meta.db_table)
+    summary, plans = quote(PlanSummary._meta.db_table), quote(CarePlan._meta.db_table)
     activities, encounters = quote(Activity._meta.db_table), quote(Encounter._meta.db_table)
     appointments = quote(Appointment._meta.db_table)
+    problems, conditions = quote(CarePlan.problems.through._meta.db_table), quote(Condition._meta.db_table)
     # Flags compare with 1 so that they are booleans on PostgreSQL (0/1 on SQLite, as Django stores them).
     sql = f"""
-INSERT INTO {summary} (plan_id, organization_id, dc, pt, lmt, visits, location_id, refreshed_at)
-SELECT p.id, p.organization_id, COALESCE(v.dc, 0) = 1, COALESCE(v.pt, 0) = 1, COALESCE(v.lmt, 0) = 1,
-       COALESCE(v.visits, 0), v.location_id, %s
+INSERT INTO {summary} (plan_id, organization_id, patient_id, supervisor_id, body_site, dc, pt, lmt, visits,
+                       location_id, refreshed_at)
+SELECT p.id, p.organization_id, p.patient_id, p.supervising_practitioner_id, COALESCE(st.body_site, ''),
+       COALESCE(v.dc, 0) = 1, COALESCE(v.pt, 0) = 1, COALESCE(v.lmt, 0) = 1, COALESCE(v.visits, 0),
+       v.location_id, %s
 FROM {plans} p
 LEFT JOIN (
     SELECT a.plan_id AS plan_id,
@@ -491,6 +495,12 @@ LEFT JOIN (
     WHERE e.status = %s AND a.plan_id IN (SELECT id FROM {plans} WHERE organization_id = %s)
     GROUP BY a.plan_id
 ) v ON v.plan_id = p.id
+LEFT JOIN (
+    SELECT pp.careplan_id AS plan_id, MIN(c.body_site) AS body_site
+    FROM {problems} pp JOIN {conditions} c ON c.id = pp.condition_id
+    WHERE c.body_site <> '' AND pp.careplan_id IN (SELECT id FROM {plans} WHERE organization_id = %s)
+    GROUP BY pp.careplan_id
+) st ON st.plan_id = p.id
 WHERE p.organization_id = %s
 """
     now = connection.ops.adapt_datetimefield_value(timezone.now())
@@ -498,17 +508,19 @@ WHERE p.organization_id = %s
         # Two refreshes of one clinic at once would both delete, then collide on the plan's unique row: the
         # clinic's row is locked for the refresh (PostgreSQL; SQLite's write lock serialises them anyway).
         Organization.objects.select_for_update().filter(pk=organization.pk).first()
-        PlanVisitSummary.objects.filter(organization=organization).delete()
+        PlanSummary.objects.filter(organization=organization).delete()
         with connection.cursor() as cursor:
-            cursor.execute(sql, [now, EncounterStatus.FINISHED, organization.pk, organization.pk])
+            cursor.execute(
+                sql, [now, EncounterStatus.FINISHED, organization.pk, organization.pk, organization.pk]
+            )
             written = cursor.rowcount
     return max(written, 0)
 
 
-def visit_summary_refreshed_at(organization: Organization) -> datetime.datetime | None:
-    """When the clinic's visit summary was last rebuilt (None: never, or the clinic has no plan)."""
+def plan_summary_refreshed_at(organization: Organization) -> datetime.datetime | None:
+    """When the clinic's plan summary was last rebuilt (None: never, or the clinic has no plan)."""
     latest = (
-        PlanVisitSummary.objects.filter(organization=organization)
+        PlanSummary.objects.filter(organization=organization)
         .order_by("-refreshed_at")
         .values_list("refreshed_at", flat=True)
         .first()
@@ -516,11 +528,11 @@ def visit_summary_refreshed_at(organization: Organization) -> datetime.datetime 
     return latest
 
 
-def visit_summary_ensure(organization: Organization) -> datetime.datetime | None:
+def plan_summary_ensure(organization: Organization) -> datetime.datetime | None:
     """The clinic's summary time, building the summary first when it was never built (a new install, a clinic
     whose first plans came after the last refresh)."""
-    latest = visit_summary_refreshed_at(organization)
+    latest = plan_summary_refreshed_at(organization)
     if latest is None and CarePlan.objects.filter(organization=organization).exists():
-        visit_summary_refresh(organization)
-        latest = visit_summary_refreshed_at(organization)
+        plan_summary_refresh(organization)
+        latest = plan_summary_refreshed_at(organization)
     return latest

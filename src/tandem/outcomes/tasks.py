@@ -24,6 +24,6 @@ def review_goal_status() -> None:
 
 @db_periodic_task(crontab(minute=f"*/{REFRESH_MINUTES}"))
 def refresh_evidence() -> None:
-    """Every 10 minutes: rebuild the per-plan visit summary behind the evidence dashboard, as `tandem
+    """Every 10 minutes: rebuild the per-plan summary behind the evidence dashboard, as `tandem
     refresh_evidence` (visits finished or cancelled since the last run count from this one)."""
     call_command("refresh_evidence")

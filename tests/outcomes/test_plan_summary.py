@@ -1,6 +1,7 @@
-"""The per-plan visit summary behind the clinic's evidence (outcomes.PlanVisitSummary): it equals the live
-aggregate of the finished visits, a refresh is idempotent, a visit finished or cancelled since the refresh
-counts from the next one (and the page says so), and the dashboard builds it when it never was.
+"""The per-plan summary behind the clinic's evidence (outcomes.PlanSummary): it equals the live
+aggregate of the finished visits and the plan's own facts (patient, supervisor, first body site), a refresh
+is idempotent, a visit finished or cancelled since the refresh counts from the next one (and the page says
+so), and the dashboard builds it when it never was.
 
 On the demo clinic (20 patients of each kind, and the archive an effect brings), loaded once for the module
 and rolled back at its end."""
@@ -24,11 +25,22 @@ from tandem.charting.models import Encounter, EncounterStatus
 from tandem.demo.services import CLINIC_NAME
 from tandem.outcomes import tasks
 from tandem.outcomes.episodes import episodes
-from tandem.outcomes.models import PlanVisitSummary
-from tandem.outcomes.services import visit_summary_refresh, visit_summary_refreshed_at
+from tandem.outcomes.models import PlanSummary
+from tandem.outcomes.services import plan_summary_refresh, plan_summary_refreshed_at
 
 PAGE = "/outcomes/evidence/"
-SUMMARY_FIELDS = ("plan_id", "organization_id", "dc", "pt", "lmt", "visits", "location_id")
+SUMMARY_FIELDS = (
+    "plan_id",
+    "organization_id",
+    "dc",
+    "pt",
+    "lmt",
+    "visits",
+    "location_id",
+    "patient_id",
+    "supervisor_id",
+    "body_site",
+)
 
 
 @pytest.fixture(scope="module")
@@ -50,12 +62,12 @@ def clinic(demo_clinic: int, db: Any) -> Organization:
 
 
 def _rows(organization: Organization) -> dict[int, tuple[Any, ...]]:
-    values = PlanVisitSummary.objects.filter(organization=organization).values_list(*SUMMARY_FIELDS)
+    values = PlanSummary.objects.filter(organization=organization).values_list(*SUMMARY_FIELDS)
     return {row[0]: row for row in values}
 
 
 def _live(organization: Organization) -> dict[int, tuple[Any, ...]]:
-    """The same figures computed the slow way, visit by visit with the ORM."""
+    """The same figures computed the slow way, visit by visit and plan by plan with the ORM."""
     disciplines: dict[int, set[str]] = defaultdict(set)
     counts: dict[int, int] = defaultdict(int)
     locations: dict[int, list[int]] = defaultdict(list)
@@ -75,8 +87,14 @@ def _live(organization: Organization) -> dict[int, tuple[Any, ...]]:
             "massage-therapy" in disciplines[plan_id],
             counts[plan_id],
             min(locations[plan_id]) if locations[plan_id] else None,
+            plan.patient_id,
+            plan.supervising_practitioner_id,
+            min((c.body_site for c in plan.problems.all() if c.body_site), default=""),
         )
-        for plan_id in CarePlan.objects.filter(organization=organization).values_list("pk", flat=True)
+        for plan_id, plan in (
+            (plan.pk, plan)
+            for plan in CarePlan.objects.filter(organization=organization).prefetch_related("problems")
+        )
     }
 
 
@@ -86,18 +104,19 @@ def test_the_demo_leaves_a_summary_equal_to_the_live_aggregate_of_finished_visit
     assert rows == live
     assert sum(1 for row in rows.values() if row[5] > 0) >= 100  # plans with finished visits, not only empty
     assert any(row[2] and row[3] and row[4] for row in rows.values())  # all three disciplines somewhere
+    assert len({row[9] for row in rows.values()}) >= 3  # body sites of several regions, not all blank
 
 
 def test_a_refresh_is_idempotent_and_dated(clinic):
     before = _rows(clinic)
-    first = visit_summary_refresh(clinic)
-    stamp = visit_summary_refreshed_at(clinic)
-    second = visit_summary_refresh(clinic)
+    first = plan_summary_refresh(clinic)
+    stamp = plan_summary_refreshed_at(clinic)
+    second = plan_summary_refresh(clinic)
     assert first == second == len(before) == CarePlan.objects.filter(organization=clinic).count()
     assert _rows(clinic) == before
-    again = visit_summary_refreshed_at(clinic)
+    again = plan_summary_refreshed_at(clinic)
     assert stamp is not None and again is not None and again >= stamp
-    assert PlanVisitSummary.objects.filter(organization=clinic).exclude(refreshed_at=again).count() == 0
+    assert PlanSummary.objects.filter(organization=clinic).exclude(refreshed_at=again).count() == 0
 
 
 def test_a_visit_cancelled_after_the_refresh_counts_from_the_next_refresh(clinic, personas):
@@ -127,7 +146,7 @@ def test_the_dashboard_says_as_of_when_and_that_later_visits_count_at_the_next_r
     response = client.get(PAGE, {"instrument": "odi"})
     assert response.status_code == 200
     text = response.content.decode()
-    stamp = visit_summary_refreshed_at(clinic)
+    stamp = plan_summary_refreshed_at(clinic)
     assert stamp is not None
     assert f"Figures as of {timezone.localtime(stamp):%Y-%m-%d %H:%M}" in text
     assert "cancelled since then appears at the next refresh" in text
@@ -135,7 +154,7 @@ def test_the_dashboard_says_as_of_when_and_that_later_visits_count_at_the_next_r
 
 def test_the_dashboard_builds_the_summary_when_it_never_was(clinic, personas: dict[str, User]):
     expected = _rows(clinic)
-    PlanVisitSummary.objects.filter(organization=clinic).delete()
+    PlanSummary.objects.filter(organization=clinic).delete()
     client = Client()
     client.force_login(personas["alice"])
     response = client.get(PAGE, {"instrument": "odi"})
@@ -146,12 +165,12 @@ def test_the_dashboard_builds_the_summary_when_it_never_was(clinic, personas: di
 
 def test_the_command_and_the_periodic_task_rebuild_every_clinic(clinic):
     expected = _rows(clinic)
-    PlanVisitSummary.objects.all().delete()
+    PlanSummary.objects.all().delete()
     out = io.StringIO()
     call_command("refresh_evidence", stdout=out)
-    assert f"{CarePlan.objects.count()} plan visit summary row(s) rebuilt" in out.getvalue()
+    assert f"{CarePlan.objects.count()} plan summary row(s) rebuilt" in out.getvalue()
     assert _rows(clinic) == expected
-    PlanVisitSummary.objects.all().delete()
+    PlanSummary.objects.all().delete()
     tasks.refresh_evidence.call_local()
     assert _rows(clinic) == expected
 
