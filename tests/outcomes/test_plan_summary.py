@@ -8,6 +8,7 @@ and rolled back at its end."""
 
 from __future__ import annotations
 
+import datetime
 import io
 from collections import defaultdict
 from collections.abc import Iterator
@@ -150,6 +151,14 @@ def test_the_dashboard_says_as_of_when_and_that_later_visits_count_at_the_next_r
     assert stamp is not None
     assert f"Figures as of {timezone.localtime(stamp):%Y-%m-%d %H:%M}" in text
     assert "cancelled since then appears at the next refresh" in text
+
+    # The export and the API say it too.
+    exported = client.get("/outcomes/evidence.csv", {"instrument": "odi"}).content.decode("utf-8-sig")
+    counted = timezone.localtime(stamp).isoformat(timespec="minutes")
+    assert f"# visits counted at,{counted}\r\n" in exported
+    answer = client.get("/api/v1/outcomes/evidence", {"instrument": "odi"}).json()
+    shown = datetime.datetime.fromisoformat(answer["visits_counted_at"])  # JSON keeps milliseconds
+    assert abs(shown - stamp) < datetime.timedelta(milliseconds=1)
 
 
 def test_the_dashboard_builds_the_summary_when_it_never_was(clinic, personas: dict[str, User]):

@@ -5,6 +5,7 @@ clinicians and its administrator (404 for anyone else); bad filters answer 422 n
 
 from __future__ import annotations
 
+import datetime
 import math
 from typing import Any
 
@@ -14,6 +15,7 @@ from ninja import Field, Router, Schema
 
 from tandem.core.http import request_user
 from tandem.outcomes.schemas import McidOut
+from tandem.outcomes.services import plan_summary_refreshed_at
 
 router = Router(tags=["outcomes"])
 
@@ -98,6 +100,9 @@ class EvidenceOut(Schema):
     statement: str
     formula: str
     filters: FiltersOut
+    # When the clinic's visits were last counted (the per-plan summary, rebuilt every 10 minutes): a visit
+    # finished or cancelled since counts from the next refresh. None: never counted (no plan yet).
+    visits_counted_at: datetime.datetime | None
 
 
 def _finite(value: Any) -> Any:
@@ -167,4 +172,5 @@ def outcomes_evidence(
         "location": filters.location_id,
         "practitioner": filters.practitioner_id,
     }
+    found["visits_counted_at"] = plan_summary_refreshed_at(user.organization)
     return _finite(found)

@@ -540,16 +540,25 @@ def _csv_row(analysis: CohortAnalysis, result: CohortResult) -> list[str]:
 
 
 def evidence_csv(
-    analysis: CohortAnalysis, query: EvidenceQuery, *, clinic: str, exported_by: str, exported_at: str
+    analysis: CohortAnalysis,
+    query: EvidenceQuery,
+    *,
+    clinic: str,
+    exported_by: str,
+    exported_at: str,
+    counted_at: datetime.datetime | None = None,
 ) -> str:
-    """The export: a header block of `#` lines (what was asked, the model, the notes and the observational
-    statement: one label and one value per line), a blank line, then one row per cohort (no patient rows)."""
+    """The export: a header block of `#` lines (what was asked, when the visits were counted, the model, the
+    notes and the observational statement: one label and one value per line), a blank line, then one row per
+    cohort (no patient rows)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(["# Tandem: the clinic's own evidence on concurrent care (observational data)"])
     writer.writerow(["# clinic", clinic])
     for name, value in query.described():
         writer.writerow([f"# {name}", value])
+    counted = timezone.localtime(counted_at).isoformat(timespec="minutes") if counted_at else "never"
+    writer.writerow(["# visits counted at", counted])
     writer.writerow(["# reference cohort", COHORTS.get(analysis.reference, analysis.reference)])
     writer.writerow(["# episodes", str(analysis.episodes)])
     writer.writerow(["# episodes in the model", str(analysis.modelled)])

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET
 
 from tandem.core.http import request_user
 from tandem.outcomes import evidence_charts
+from tandem.outcomes.services import plan_summary_refreshed_at
 
 if TYPE_CHECKING:
     from tandem.outcomes.analytics import CohortAnalysis
@@ -89,6 +90,7 @@ def outcomes_evidence_csv(request: HttpRequest) -> HttpResponse:
         clinic=user.organization.name,
         exported_by=user.username,
         exported_at=now.isoformat(timespec="minutes"),
+        counted_at=plan_summary_refreshed_at(user.organization),
     )
     # The byte-order mark makes spreadsheet programs read the file as UTF-8.
     response = HttpResponse("\ufeff" + text, content_type="text/csv; charset=utf-8")
