@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import math
 import os
 import platform
 import shutil
@@ -651,7 +652,16 @@ def svg(results: dict[str, Any]) -> str:
     width, height, left, bottom, top = 760, 360, 60, 50, 40
     vendors = list(results["databases"])
     values = [results["databases"][v]["steps"].get(s, {}).get("median", 0.0) for v in vendors for s in STEPS]
-    high = max([DASHBOARD_TARGET, *values]) * 1.15
+    # Round ticks: the smallest step that draws the axis in at most five intervals.
+    step = next(
+        (
+            s
+            for s in (0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0)
+            if max([DASHBOARD_TARGET, *values]) * 1.1 <= 5 * s
+        ),
+        100.0,
+    )
+    high = step * math.ceil(max([DASHBOARD_TARGET, *values]) * 1.1 / step)
     plot_h = height - bottom - top
     colours = {
         "floor": "#6b7280",
@@ -673,9 +683,9 @@ def svg(results: dict[str, Any]) -> str:
         f'<line x1="{left}" y1="{top}" x2="{left}" y2="{height - bottom}" stroke="#111"/>',
         f'<line x1="{left}" y1="{height - bottom}" x2="{width - 20}" y2="{height - bottom}" stroke="#111"/>',
     ]
-    for i in range(5):
-        value = high * i / 4
-        parts.append(f'<text x="{left - 6}" y="{y(value) + 4:.1f}" text-anchor="end">{value:.1f}</text>')
+    for i in range(round(high / step) + 1):
+        value = step * i
+        parts.append(f'<text x="{left - 6}" y="{y(value) + 4:.1f}" text-anchor="end">{value:g}</text>')
     target_y = y(DASHBOARD_TARGET)
     parts.append(
         f'<line x1="{left}" y1="{target_y:.1f}" x2="{width - 20}" y2="{target_y:.1f}" stroke="#dc2626" '
