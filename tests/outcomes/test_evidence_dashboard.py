@@ -21,16 +21,15 @@ from html.parser import HTMLParser
 from typing import Any
 
 import pytest
-from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from tests.outcomes.demo_clinic import demo_clinic_loaded
 
 from tandem.accounts.models import Location, Organization, Practitioner, User
 from tandem.audit.models import AuditAction, AuditEvent
-from tandem.demo.services import CLINIC_NAME
 from tandem.outcomes.episodes import EpisodeFilters, clinic_evidence, episode_sql, episodes
 
 EFFECT = -10.0
@@ -43,18 +42,8 @@ API = "/api/v1/outcomes/evidence"
 def demo_clinic(django_db_setup: Any, django_db_blocker: Any) -> Iterator[int]:
     """The demo clinic with 20 patients of each kind and the effect injected on the ODI, for every test of the
     module; rolled back at the end."""
-    with django_db_blocker.unblock():
-        with transaction.atomic():
-            call_command(
-                "demo", patients=20, seed=42, effect=[f"odi:{EFFECT:g}"], verbosity=0, stdout=io.StringIO()
-            )
-            if connection.vendor == "postgresql":
-                # Planner statistics, as autovacuum keeps them on a running server: rows loaded in this
-                # still-open transaction have none, and the filtered queries' plans without them take minutes.
-                with connection.cursor() as cursor:
-                    cursor.execute("ANALYZE")
-            yield Organization.objects.get(name=CLINIC_NAME).pk
-            transaction.set_rollback(True)
+    with demo_clinic_loaded(django_db_blocker, seed=42, effect=f"odi:{EFFECT:g}") as pk:
+        yield pk
 
 
 @pytest.fixture

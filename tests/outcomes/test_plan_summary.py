@@ -16,14 +16,13 @@ from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection, transaction
 from django.test import Client
 from django.utils import timezone
+from tests.outcomes.demo_clinic import demo_clinic_loaded
 
 from tandem.accounts.models import Organization, User
 from tandem.careplans.models import CarePlan
 from tandem.charting.models import Encounter, EncounterStatus
-from tandem.demo.services import CLINIC_NAME
 from tandem.outcomes import tasks
 from tandem.outcomes.episodes import episodes
 from tandem.outcomes.models import PlanSummary
@@ -46,15 +45,8 @@ SUMMARY_FIELDS = (
 
 @pytest.fixture(scope="module")
 def demo_clinic(django_db_setup: Any, django_db_blocker: Any) -> Iterator[int]:
-    with django_db_blocker.unblock():
-        with transaction.atomic():
-            # The effect brings the archive of past plans: a few hundred plans with finished visits.
-            call_command("demo", patients=20, seed=7, effect=["odi:-10"], verbosity=0, stdout=io.StringIO())
-            if connection.vendor == "postgresql":  # statistics, as in test_evidence_dashboard
-                with connection.cursor() as cursor:
-                    cursor.execute("ANALYZE")
-            yield Organization.objects.get(name=CLINIC_NAME).pk
-            transaction.set_rollback(True)
+    with demo_clinic_loaded(django_db_blocker, seed=7, effect="odi:-10") as pk:
+        yield pk
 
 
 @pytest.fixture
