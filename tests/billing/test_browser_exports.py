@@ -13,7 +13,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.browser.serving import demo_env, launched_chromium, require_chromium, serving, tandem_shell
+from tests.browser.serving import (
+    demo_env,
+    launched_chromium,
+    require_chromium,
+    serving,
+    sign_in,
+    tandem_shell,
+    watch,
+)
 
 from tandem.billing.x12 import validate_837p
 
@@ -117,14 +125,8 @@ def alice(browser: Any, clinic: tuple[str, dict[str, Any]]) -> Iterator[Any]:
     context = browser.new_context(viewport=TABLET, has_touch=True, accept_downloads=True)
     errors: list[str] = []
     page = context.new_page()
-    page.set_default_timeout(ACTION_TIMEOUT)
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(clinic[0] + "/login/")
-    page.fill("#id_username", "alice")
-    page.fill("#id_password", "tandem-demo")
-    page.click("button[type=submit]")
-    page.wait_for_url("**/patients/")
+    watch(page, errors, ACTION_TIMEOUT)
+    sign_in(page, clinic[0], "alice")
     try:
         yield page
         assert errors == []

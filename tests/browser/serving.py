@@ -21,6 +21,8 @@ from typing import Any
 
 import pytest
 
+from tandem.core.personas import DEMO_PASSWORD
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -46,6 +48,23 @@ def launched_chromium() -> Iterator[Any]:
             yield browser
         finally:
             browser.close()
+
+
+def watch(page: Any, errors: list[str], timeout_ms: int) -> None:
+    """Give each of the page's steps `timeout_ms` and collect its console errors and uncaught exceptions into
+    `errors` (a Content-Security-Policy violation shows up there too)."""
+    page.set_default_timeout(timeout_ms)
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+
+
+def sign_in(page: Any, url: str, username: str) -> None:
+    """Sign in through the login form as one of the demo's users; back on the patient list."""
+    page.goto(url + "/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", DEMO_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/patients/")
 
 
 def require_chromium() -> None:

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator
 
 import pytest
+from tests.browser.serving import sign_in, watch
 from tests.browser.test_chart_flow import (  # noqa: F401  (fixtures)
     ACTION_TIMEOUT,
     ARTIFACTS,
@@ -30,15 +31,9 @@ class Session:
     def __init__(self, browser, server: str, username: str) -> None:  # noqa: F811
         self.context = browser.new_context(viewport={"width": 1366, "height": 900})
         self.page = self.context.new_page()
-        self.page.set_default_timeout(ACTION_TIMEOUT)
         self.errors: list[str] = []
-        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
-        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
-        self.page.goto(server + "/login/")
-        self.page.fill("#id_username", username)
-        self.page.fill("#id_password", "tandem-demo")
-        self.page.click("button[type=submit]")
-        self.page.wait_for_url("**/patients/")
+        watch(self.page, self.errors, ACTION_TIMEOUT)
+        sign_in(self.page, server, username)
 
     def close(self) -> None:
         self.context.close()

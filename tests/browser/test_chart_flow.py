@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.browser.serving import demo_env, launched_chromium, require_chromium, serving
+from tests.browser.serving import demo_env, launched_chromium, require_chromium, serving, sign_in, watch
 
 pytestmark = pytest.mark.browser
 
@@ -37,15 +37,9 @@ def signed_in(browser, server: str) -> Iterator[tuple[object, list[str]]]:
     """A page signed in as alice, and the console errors it collects (a CSP violation shows up there)."""
     context = browser.new_context(viewport={"width": 1366, "height": 900})
     page = context.new_page()
-    page.set_default_timeout(ACTION_TIMEOUT)
     errors: list[str] = []
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(server + "/login/")
-    page.fill("#id_username", "alice")
-    page.fill("#id_password", "tandem-demo")
-    page.click("button[type=submit]")
-    page.wait_for_url("**/patients/")
+    watch(page, errors, ACTION_TIMEOUT)
+    sign_in(page, server, "alice")
     try:
         yield page, errors
     finally:

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from django.template import engines
-from tests.browser.serving import launched_chromium, require_chromium
+from tests.browser.serving import launched_chromium, require_chromium, watch
 
 pytestmark = pytest.mark.browser
 
@@ -46,9 +46,7 @@ def open_page(browser: Any) -> Iterator[Any]:
 
     def _open(html: str) -> Any:
         page = context.new_page()
-        page.set_default_timeout(ACTION_TIMEOUT)
-        page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-        page.on("pageerror", lambda error: errors.append(str(error)))
+        watch(page, errors, ACTION_TIMEOUT)
         page.set_content(html)
         page.add_style_tag(path=str(STYLESHEET))
         page.add_script_tag(path=str(SCRIPT))

@@ -13,7 +13,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.browser.serving import demo_env, launched_chromium, require_chromium, serving, tandem_shell
+from tests.browser.serving import (
+    demo_env,
+    launched_chromium,
+    require_chromium,
+    serving,
+    tandem_shell,
+    watch,
+)
+from tests.browser.serving import sign_in as sign_in_through_form
 
 pytestmark = pytest.mark.browser
 
@@ -87,14 +95,8 @@ def sign_in(browser: Any, clinic: tuple[str, int]) -> Iterator[Any]:
         context = browser.new_context(viewport=TABLET, has_touch=True)
         contexts.append(context)
         page = context.new_page()
-        page.set_default_timeout(ACTION_TIMEOUT)
-        page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.goto(clinic[0] + "/login/")
-        page.fill("#id_username", username)
-        page.fill("#id_password", "tandem-demo")
-        page.click("button[type=submit]")
-        page.wait_for_url("**/patients/")
+        watch(page, errors, ACTION_TIMEOUT)
+        sign_in_through_form(page, clinic[0], username)
         return page
 
     try:

@@ -22,8 +22,10 @@ from tests.browser.serving import (
     require_chromium,
     server_env,
     serving,
+    sign_in,
     tandem,
     tandem_shell,
+    watch,
 )
 
 pytestmark = pytest.mark.browser
@@ -75,15 +77,8 @@ def test_alice_reads_the_evidence_narrows_the_period_and_downloads_the_csv(
     errors: list[str] = []
     context = browser.new_context(viewport=TABLET, has_touch=True, accept_downloads=True)
     page = context.new_page()
-    page.set_default_timeout(ACTION_TIMEOUT)
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-    page.on("pageerror", lambda error: errors.append(str(error)))
-
-    page.goto(url + "/login/")
-    page.fill("#id_username", "alice")
-    page.fill("#id_password", "tandem-demo")
-    page.click("button[type=submit]")
-    page.wait_for_url("**/patients/")
+    watch(page, errors, ACTION_TIMEOUT)
+    sign_in(page, url, "alice")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Outcomes").click()
     page.wait_for_url("**/outcomes/evidence/")
 

@@ -14,7 +14,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.browser.serving import demo_env, launched_chromium, require_chromium, serving, tandem_shell
+from tests.browser.serving import (
+    demo_env,
+    launched_chromium,
+    require_chromium,
+    serving,
+    sign_in,
+    tandem_shell,
+    watch,
+)
 
 from tandem.outcomes.scoring import for_display, score
 
@@ -60,12 +68,6 @@ def browser(clinic: tuple[str, dict[str, Any]]) -> Iterator[Any]:
         yield chromium
 
 
-def watch(page: Any, errors: list[str]) -> None:
-    page.set_default_timeout(ACTION_TIMEOUT)
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-    page.on("pageerror", lambda error: errors.append(str(error)))
-
-
 def test_robert_fills_the_odi_on_his_phone_and_alice_sees_the_score(
     browser: Any, clinic: tuple[str, dict[str, Any]]
 ) -> None:
@@ -75,7 +77,7 @@ def test_robert_fills_the_odi_on_his_phone_and_alice_sees_the_score(
     errors: list[str] = []
     phone = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2)
     page = phone.new_page()
-    watch(page, errors)
+    watch(page, errors, ACTION_TIMEOUT)
     page.goto(f"{url}/m/{prepared['token']}")
     expect(page.locator("h1")).to_contain_text("Oswestry")
     expect(page.locator(".measure-hello")).to_have_text(f"Hello {prepared['first']},")
@@ -102,12 +104,8 @@ def test_robert_fills_the_odi_on_his_phone_and_alice_sees_the_score(
 
     tablet = browser.new_context(viewport={"width": 1024, "height": 768}, has_touch=True)
     alice = tablet.new_page()
-    watch(alice, errors)
-    alice.goto(url + "/login/")
-    alice.fill("#id_username", "alice")
-    alice.fill("#id_password", "tandem-demo")
-    alice.click("button[type=submit]")
-    alice.wait_for_url("**/patients/")
+    watch(alice, errors, ACTION_TIMEOUT)
+    sign_in(alice, url, "alice")
     alice.goto(f"{url}/patients/{prepared['patient']}/")
     row = alice.locator('#outcome-scores tr[data-instrument="odi"]:not(.outcome-progress)')
     expected = score("odi", ON_THE_PHONE)
