@@ -12,11 +12,8 @@ process with its own data directory; PostgreSQL is a throw-away server from scri
 from __future__ import annotations
 
 import argparse
-import datetime
-import json
 import math
 import os
-import platform
 import shutil
 import statistics
 import subprocess
@@ -29,7 +26,8 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-from bench.report import mark, target_lines
+from bench import report
+from bench.report import mark, run_header, target_lines
 
 ROOT = Path(__file__).resolve().parents[1]
 DASHBOARD_TARGET = 2.0  # seconds, on PostgreSQL
@@ -435,14 +433,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     import sqlite3
 
     results: dict[str, Any] = {
-        "generated_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-        "command": " ".join(["python -m bench outcomes", *args.argv]),
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "sqlite": sqlite3.sqlite_version,
-            "platform": platform.platform(),
-        },
+        **run_header("outcomes", args.argv, sqlite=sqlite3.sqlite_version),
         "visits": args.visits,
         "responses": args.responses,
         "repeat": args.repeat,
@@ -536,10 +527,7 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def write(results: dict[str, Any], directory: Path) -> None:
-    directory.mkdir(parents=True, exist_ok=True)
-    (directory / "outcomes.json").write_text(json.dumps(results, indent=2) + "\n")
-    (directory / "outcomes.md").write_text(markdown(results))
-    (directory / "outcomes.svg").write_text(svg(results))
+    report.write(results, directory, "outcomes", markdown, svg)
 
 
 def _cell(entry: dict[str, Any], step: str, group: str = "steps") -> str:

@@ -21,7 +21,7 @@ import json
 import math
 import random
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -121,9 +121,31 @@ def _adapter(model_field: models.Field[Any, Any]) -> Callable[[Any], Any] | None
     return None
 
 
-def load(model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+TICK = 10_000  # rows between two steps of a progress bar
+
+
+def _ticking(
+    rows: Iterable[Sequence[Any]], advance: Callable[[int], object] | None
+) -> Iterator[Sequence[Any]]:
+    """`rows`, moving the progress bar on every TICK rows and by the rest at the end."""
+    count = 0
+    for count, row in enumerate(rows, start=1):
+        yield row
+        if advance and count % TICK == 0:
+            advance(TICK)
+    if advance and count % TICK:
+        advance(count % TICK)
+
+
+def load(
+    model: type[models.Model],
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    advance: Callable[[int], object] | None = None,
+) -> int:
     """Write `rows` (values of `columns`, attnames) into `model`'s table, other columns from their field
-    defaults ('' for a blank text field, NULL for a nullable one). Returns the row count."""
+    defaults ('' for a blank text field, NULL for a nullable one), moving `advance` (a progress bar) as they
+    go. Returns the row count."""
     fields = {f.attname: f for f in model._meta.concrete_fields}
     unknown = [c for c in columns if c not in fields]
     if unknown:
@@ -151,6 +173,7 @@ def load(model: type[models.Model], columns: Sequence[str], rows: Iterable[Seque
             values[i] = adapt(values[i])
         return (*values, *tail)
 
+    rows = _ticking(rows, advance)
     table = model._meta.db_table
     quoted = ", ".join(connection.ops.quote_name(fields[n].column) for n in names)
     count = 0
@@ -634,8 +657,6 @@ def _write_visits(
                 now,
                 now,
             )
-            if advance and serial % 10_000 == 0:
-                advance(10_000)
 
     counts.rows["appointments"] = load(
         Appointment,
@@ -657,6 +678,7 @@ def _write_visits(
             "updated_at",
         ),
         appointments(),
+        advance,
     )
 
     def encounters() -> Iterable[tuple[Any, ...]]:
@@ -679,8 +701,6 @@ def _write_visits(
                 now,
                 now,
             )
-            if advance and serial % 10_000 == 0:
-                advance(10_000)
 
     counts.rows["encounters"] = load(
         Encounter,
@@ -700,6 +720,7 @@ def _write_visits(
             "updated_at",
         ),
         encounters(),
+        advance,
     )
 
 
@@ -813,8 +834,6 @@ def _write_measures(
                     dict(result.policy),
                 )
             )
-            if advance and response % 10_000 == 0:
-                advance(10_000)
             yield (
                 response,
                 plan.patient,
@@ -847,6 +866,7 @@ def _write_measures(
             "created_at",
         ),
         response_rows(),
+        advance,
     )
     counts.rows["scores"] = load(
         Score,

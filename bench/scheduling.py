@@ -13,11 +13,8 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import datetime
-import json
 import math
 import os
-import platform
 import random
 import resource
 import statistics
@@ -29,8 +26,9 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
+from bench import report
 from bench.clinic import SIZES, Clinic, generate, new_plan_visits
-from bench.report import mark, target_lines
+from bench.report import mark, run_header, target_lines
 
 GAP_TARGET = 0.02
 LATENCY_TARGET = 1.0  # seconds, p95
@@ -223,14 +221,7 @@ def clinic_facts(clinic: Clinic) -> dict[str, Any]:
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     results: dict[str, Any] = {
-        "generated_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-        "command": " ".join(["python -m bench scheduling", *args.argv]),
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "ortools": _ortools_version(),
-            "platform": platform.platform(),
-        },
+        **run_header("scheduling", args.argv, ortools=_ortools_version()),
         "seed": args.seed,
         "utilisation_target": args.target,
         "sizes": {},
@@ -350,10 +341,7 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def write(results: dict[str, Any], directory: Path) -> None:
-    directory.mkdir(parents=True, exist_ok=True)
-    (directory / "scheduling.json").write_text(json.dumps(results, indent=2, sort_keys=False) + "\n")
-    (directory / "scheduling.md").write_text(markdown(results))
-    (directory / "scheduling.svg").write_text(svg(results))
+    report.write(results, directory, "scheduling", markdown, svg)
 
 
 def markdown(results: dict[str, Any]) -> str:
