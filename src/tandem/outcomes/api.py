@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from ninja import Router
 
-from tandem.outcomes.schemas import ScoreIn, ScoreOut
+from tandem.outcomes.schemas import ScoreIn, ScoreOut, mcid_out
 from tandem.outcomes.scoring import DEFAULT_POLICY, ScoringError, ScoringPolicy, instrument, score
 
 router = Router(tags=["outcomes"])
@@ -33,16 +33,7 @@ def outcomes_score(request: HttpRequest, payload: ScoreIn) -> dict[str, Any]:
     return {
         **result.as_dict(),
         "band_basis": definition.band_basis,
-        "mcid": None
-        if mcid is None
-        else {
-            "key": mcid.key,
-            "source": mcid.source,
-            "points": None if mcid.points is None else float(mcid.points),
-            "relative_pct": None if mcid.relative_pct is None else float(mcid.relative_pct),
-            "as_published": mcid.as_published,
-            "verified": mcid.verified,
-        },
+        "mcid": None if mcid is None else mcid_out(mcid),
     }
 
 

@@ -14,7 +14,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema
 
 from tandem.core.http import request_user
-from tandem.outcomes.schemas import McidOut
+from tandem.outcomes.schemas import McidOut, mcid_out
 from tandem.outcomes.services import plan_summary_refreshed_at
 
 router = Router(tags=["outcomes"])
@@ -154,14 +154,7 @@ def outcomes_evidence(
         raise ValidationError({name: [message] for name, message in problem.errors.items()}) from None
     found = analysis.as_dict()
     chosen = analysis.mcid
-    found["mcid"] = {
-        "key": chosen.key,
-        "source": chosen.source,
-        "points": None if chosen.points is None else float(chosen.points),
-        "relative_pct": None if chosen.relative_pct is None else float(chosen.relative_pct),
-        "as_published": chosen.as_published,
-        "verified": chosen.verified,
-    }
+    found["mcid"] = mcid_out(chosen)
     filters = query.filters
     found["filters"] = {
         "instrument": query.instrument.code,

@@ -19,16 +19,13 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema
 from pydantic import StrictBool, StrictInt
 
-from tandem.accounts.models import User
 from tandem.audit.services import audit_read
-from tandem.careplans.access import access_careplan
 from tandem.careplans.models import CarePlan
 from tandem.core.http import request_user
-from tandem.outcomes.access import access_patient_measures, can_see_measures
+from tandem.outcomes.access import access_patient_measures, access_plan_measures
 from tandem.outcomes.models import MeasureSchedule
 from tandem.outcomes.selectors import measures_due_for_patient
 from tandem.outcomes.services import schedule_set
-from tandem.patients.access import refuse_access
 
 router = Router(tags=["outcomes"])
 
@@ -65,13 +62,6 @@ class DueOut(Schema):
     overdue: bool
 
 
-def _plan_for_measures(user: User, plan_id: int) -> CarePlan:
-    plan = access_careplan(user, plan_id)
-    if not can_see_measures(user, plan.patient):
-        raise refuse_access(user, "MeasureSchedule", plan.pk, plan.patient_id, "No such plan.")
-    return plan
-
-
 def _schedule_out(plan: CarePlan, schedule: MeasureSchedule | None) -> dict[str, Any]:
     configured = schedule is not None
     shown = schedule if schedule is not None else MeasureSchedule(plan=plan)  # the model's defaults, unsaved
@@ -92,7 +82,7 @@ def _schedule_out(plan: CarePlan, schedule: MeasureSchedule | None) -> dict[str,
 def measure_schedule_read(request: HttpRequest, plan_id: int) -> dict[str, Any]:
     """The plan's measure schedule (audited read)."""
     user = request_user(request)
-    plan = _plan_for_measures(user, plan_id)
+    plan = access_plan_measures(user, plan_id, object_type="MeasureSchedule")
     schedule = MeasureSchedule.objects.filter(plan=plan).select_related("updated_by").first()
     audit_read(
         actor=user,
@@ -108,7 +98,7 @@ def measure_schedule_read(request: HttpRequest, plan_id: int) -> dict[str, Any]:
 def measure_schedule_put(request: HttpRequest, plan_id: int, payload: ScheduleIn) -> dict[str, Any]:
     """Set the plan's measure schedule (created or replaced, audited by the service); 422 naming the field."""
     user = request_user(request)
-    plan = _plan_for_measures(user, plan_id)
+    plan = access_plan_measures(user, plan_id, object_type="MeasureSchedule")
     schedule = schedule_set(
         actor=user,
         plan=plan,

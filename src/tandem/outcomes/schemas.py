@@ -7,6 +7,8 @@ from typing import Any, Literal
 from ninja import Field, Schema
 from pydantic import StrictInt
 
+from tandem.outcomes.scoring import Mcid
+
 
 class PolicyIn(Schema):
     """Choices the sources leave open (tandem.outcomes.scoring.ScoringPolicy); the defaults when absent."""
@@ -31,6 +33,18 @@ class McidOut(Schema):
     relative_pct: float | None
     as_published: str
     verified: bool
+
+
+def mcid_out(mcid: Mcid) -> dict[str, Any]:
+    """An instrument's MCID as McidOut reads it (thresholds as plain floats)."""
+    return {
+        "key": mcid.key,
+        "source": mcid.source,
+        "points": None if mcid.points is None else float(mcid.points),
+        "relative_pct": None if mcid.relative_pct is None else float(mcid.relative_pct),
+        "as_published": mcid.as_published,
+        "verified": mcid.verified,
+    }
 
 
 class ScoreOut(Schema):

@@ -18,9 +18,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from tandem.accounts.models import User
 from tandem.audit.services import audit_read
-from tandem.careplans.access import access_careplan
 from tandem.careplans.models import CarePlan
-from tandem.outcomes.access import access_patient_for_links, access_patient_measures, can_see_measures
+from tandem.outcomes.access import access_patient_for_links, access_patient_measures, access_plan_measures
 from tandem.outcomes.forms import LinkForm, MeasureForm, PaperForm, ScheduleForm
 from tandem.outcomes.models import LinkChannel, Timepoint
 from tandem.outcomes.report import render_report_pdf
@@ -34,7 +33,6 @@ from tandem.outcomes.services import (
     response_record,
     schedule_set,
 )
-from tandem.patients.access import refuse_access
 from tandem.patients.models import Patient
 
 
@@ -216,9 +214,7 @@ def progress_report(request: HttpRequest, plan_id: int) -> HttpResponse:
     """The plan's progress report to the referrer (PDF), for the clinicians who may see the patient's chart;
     audited."""
     user = cast(User, request.user)
-    plan = access_careplan(user, plan_id)
-    if not can_see_measures(user, plan.patient):
-        raise refuse_access(user, "CarePlan", plan.pk, plan.patient_id, "No such plan.")
+    plan = access_plan_measures(user, plan_id)
     now = timezone.now()
     pdf = render_report_pdf(plan=plan, author=user, written_at=now)
     audit_read(
