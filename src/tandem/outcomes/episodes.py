@@ -22,6 +22,7 @@ visit there) and a practitioner (the plan's supervisor or the clinician of a fin
 from __future__ import annotations
 
 import datetime
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -221,20 +222,17 @@ def episodes(
     chosen = (filters or EpisodeFilters()).checked()
     plan_summary_ensure(organization)
     sql, params = episode_sql(organization.pk, code, chosen, mcid)
-    if connection.vendor == "postgresql":
-        # For this one analytical query (SET LOCAL: its own transaction): no JIT, whose compiling costs more
-        # than it saves on a query of a fraction of a second, and room to sort and hash a large clinic's
-        # scores in memory instead of in batches on disk (100,000 scores: about 12 MB). (On SQLite a
-        # transaction would take the write lock: none there.)
-        with transaction.atomic(), connection.cursor() as cursor:
+    postgresql = connection.vendor == "postgresql"
+    # On PostgreSQL, for this one analytical query (SET LOCAL: its own transaction): no JIT, whose compiling
+    # costs more than it saves on a query of a fraction of a second, and room to sort and hash a large
+    # clinic's scores in memory instead of in batches on disk (100,000 scores: about 12 MB). On SQLite a
+    # transaction would take the write lock: none there.
+    with transaction.atomic() if postgresql else nullcontext(), connection.cursor() as cursor:
+        if postgresql:
             cursor.execute("SET LOCAL jit = off")
             cursor.execute("SET LOCAL work_mem = '64MB'")
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
-    else:
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
     raw = pd.DataFrame.from_records(rows, columns=list(_RAW))
     return _frame(raw)
 
