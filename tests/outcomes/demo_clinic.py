@@ -24,8 +24,10 @@ def demo_clinic_loaded(django_db_blocker: Any, *, seed: int, effect: str) -> Ite
             call_command("demo", patients=20, seed=seed, effect=[effect], verbosity=0, stdout=io.StringIO())
             if connection.vendor == "postgresql":
                 # Planner statistics, as autovacuum keeps them on a running server: rows loaded in this
-                # still-open transaction have none, and the filtered queries' plans without them take minutes.
+                # still-open transaction have none. Only the project's tables: ANALYZE takes a lock on each
+                # table it reads until the transaction ends, and the system catalogs are not ours to hold.
+                tables = sorted(connection.introspection.django_table_names(only_existing=True))
                 with connection.cursor() as cursor:
-                    cursor.execute("ANALYZE")
+                    cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(t) for t in tables))
             yield Organization.objects.get(name=CLINIC_NAME).pk
             transaction.set_rollback(True)

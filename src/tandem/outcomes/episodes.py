@@ -159,8 +159,16 @@ def episode_sql(
     # reaching the MCID. Corrected responses are one small list (NOT IN: a hashed filter, order kept). Times
     # come back as ISO text (UTC on both databases), which pandas parses column-wise: a driver's datetime per
     # value costs about 10 us, a second for the 100,000 of a large clinic.
+    plans_sql = f"SELECT v.plan_id FROM {summary} v WHERE {' AND '.join(plan_where)}"
+    chosen = ""
+    if len(plan_where) > 2:
+        # A filter's subqueries are evaluated once, into a list the scores are then checked against: left
+        # inside the score scan, a planner without statistics for fresh rows (a bulk load that autovacuum has
+        # not analysed yet) re-runs them for every score, which at a few hundred plans already takes seconds.
+        chosen = f"chosen AS MATERIALIZED ({plans_sql}),\n"
+        plans_sql = "SELECT c.plan_id FROM chosen c"
     sql = f"""
-WITH ranked AS (
+WITH {chosen}ranked AS (
     SELECT s.plan_id AS plan_id, s.value AS value, s.effective_at AS effective_at,
            ROW_NUMBER() OVER w AS position,
            COUNT(*) OVER (PARTITION BY s.plan_id) AS measures,
@@ -168,7 +176,7 @@ WITH ranked AS (
     FROM {scores} s
     WHERE s.instrument = %s AND s.valid = %s AND s.plan_id IS NOT NULL
       AND s.response_id NOT IN (SELECT r.replaces_id FROM {responses} r WHERE r.replaces_id IS NOT NULL)
-      AND s.plan_id IN (SELECT v.plan_id FROM {summary} v WHERE {" AND ".join(plan_where)})
+      AND s.plan_id IN ({plans_sql})
     WINDOW w AS (PARTITION BY s.plan_id ORDER BY s.effective_at, s.id)
 ),
 measured AS (
@@ -188,7 +196,10 @@ JOIN {summary} v ON v.plan_id = m.plan_id
 WHERE {" AND ".join(base_where) or "1 = 1"}
 ORDER BY v.plan_id
 """
-    params = [instrument_code, True] + plan_params + reached_params + base_params
+    if chosen:
+        params = plan_params + [instrument_code, True] + reached_params + base_params
+    else:
+        params = [instrument_code, True] + plan_params + reached_params + base_params
     return sql, params
 
 
