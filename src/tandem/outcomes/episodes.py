@@ -108,6 +108,7 @@ def episode_sql(
 
     plan_where = ["v.organization_id = %s", "v.visits > 0"]
     plan_params: list[Any] = [organization_id]
+    unfiltered = len(plan_where)
     if filters.location_id is not None:
         plan_where.append(
             f"v.plan_id IN (SELECT a2.plan_id FROM {encounters} e2 "
@@ -161,7 +162,7 @@ def episode_sql(
     # value costs about 10 us, a second for the 100,000 of a large clinic.
     plans_sql = f"SELECT v.plan_id FROM {summary} v WHERE {' AND '.join(plan_where)}"
     chosen = ""
-    if len(plan_where) > 2:
+    if len(plan_where) > unfiltered:
         # A filter's subqueries are evaluated once, into a list the scores are then checked against: left
         # inside the score scan, a planner without statistics for fresh rows (a bulk load that autovacuum has
         # not analysed yet) re-runs them for every score, which at a few hundred plans already takes seconds.
@@ -196,10 +197,8 @@ JOIN {summary} v ON v.plan_id = m.plan_id
 WHERE {" AND ".join(base_where) or "1 = 1"}
 ORDER BY v.plan_id
 """
-    if chosen:
-        params = plan_params + [instrument_code, True] + reached_params + base_params
-    else:
-        params = [instrument_code, True] + plan_params + reached_params + base_params
+    scored: list[Any] = [instrument_code, True]
+    params = (plan_params + scored if chosen else scored + plan_params) + reached_params + base_params
     return sql, params
 
 
