@@ -75,9 +75,10 @@ def seed(patients: int) -> dict[str, Any]:
 
 def _book(mode: str, booking: dict[str, Any], dana_id: int, results: list[str], index: int) -> None:
     from django.core.exceptions import ValidationError
-    from django.db import IntegrityError, connection
+    from django.db import IntegrityError, OperationalError, connection
 
     from tandem.accounts.models import Practitioner, Room, User
+    from tandem.core.db import is_deadlock
     from tandem.patients.models import Patient
     from tandem.scheduling.models import Appointment
     from tandem.scheduling.services import appointment_book, at
@@ -117,6 +118,11 @@ def _book(mode: str, booking: dict[str, Any], dana_id: int, results: list[str], 
         results[index] = "refused: " + "; ".join(exc.messages)
     except IntegrityError as exc:
         results[index] = f"refused by the database: {exc}"
+    except OperationalError as exc:
+        # PostgreSQL aborts one of two raw inserts that wait on each other's row in the exclusion check
+        # ("deadlock detected"): the database refusing it too. Anything else is an error.
+        tag = "refused by the database" if is_deadlock(exc) else f"error: {type(exc).__name__}"
+        results[index] = f"{tag}: {exc}"
     except Exception as exc:  # reported, and the test fails on it
         results[index] = f"error: {type(exc).__name__}: {exc}"
     finally:

@@ -5,7 +5,9 @@ database connection, released together by a start file once all have connected. 
 of their own (a new SQLite file, or a new database on the suite's PostgreSQL server), migrated for the test:
 the suite's test database is inside a transaction the racers could not see. Run once through the service
 (which checks first, then relies on the database) and once with raw inserts that skip every Python check, so
-the database constraint alone is shown to hold.
+the database constraint alone is shown to hold. On PostgreSQL some raw inserts are refused as "deadlock
+detected": two inserts each waiting on the other's uncommitted row in the exclusion check, the server
+aborting one (the service saves such a booking again: test_booking_deadlock.py).
 """
 
 from __future__ import annotations

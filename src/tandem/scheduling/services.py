@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -23,6 +23,7 @@ from tandem.audit.services import audit_record
 from tandem.careplans.models import Activity, Approval, CarePlanStatus
 from tandem.careplans.services import activity_recheck_safety
 from tandem.core import clock
+from tandem.core.db import is_deadlock
 from tandem.core.ids import parse_id
 from tandem.core.vocabularies import EQUIPMENT_FOR_DISCIPLINE
 from tandem.patients.models import Patient
@@ -448,14 +449,30 @@ def _audit(actor: User, action: str, appointment: Appointment, detail: str) -> N
     )
 
 
+JUST_BOOKED = "Someone else has just booked this time for the practitioner, the room or the patient."
+SAVE_ATTEMPTS = 3
+
+
 def _save_occupying(appointment: Appointment) -> None:
-    """Save; if the database refuses an overlap (someone booked the slot a moment ago), say so plainly."""
-    try:
-        with transaction.atomic():
-            appointment.save()
-    except IntegrityError:
-        message = "Someone else has just booked this time for the practitioner, the room or the patient."
-        raise ValidationError({"starts_at": message}) from None
+    """Save; if the database refuses an overlap (someone booked the slot a moment ago), say so plainly.
+
+    On PostgreSQL two overlapping bookings written at the same instant can each wait on the other's
+    uncommitted row while the exclusion constraints check them; the server breaks the tie by aborting one
+    with "deadlock detected". That one is saved again (in a fresh savepoint, so nothing of the first try
+    remains): by then the other has committed and the constraint refuses it in the usual words, or has been
+    undone and the slot is free.
+    """
+    for _ in range(SAVE_ATTEMPTS):
+        try:
+            with transaction.atomic():
+                appointment.save()
+            return
+        except IntegrityError:
+            raise ValidationError({"starts_at": JUST_BOOKED}) from None
+        except OperationalError as exc:
+            if not is_deadlock(exc):
+                raise
+    raise ValidationError({"starts_at": JUST_BOOKED})
 
 
 def _describe(appointment: Appointment) -> str:
