@@ -325,7 +325,7 @@ def time_steps(vendor: str, organization: Any, repeat: int, say: Callable[[str],
         notes.append(page_note)
         say(page_note)
     check = compare(floor, analysis)
-    plan = _explain(connection, organization) if vendor == "postgresql" else None
+    plan = _explain(organization) if vendor == "postgresql" else None
     raw.close()
     return {
         "steps": steps,
@@ -399,11 +399,11 @@ def _time_dashboard(
     return plain, narrowed, ""
 
 
-def _explain(connection: Any, organization: Any) -> str:
-    from tandem.outcomes.episodes import EpisodeFilters, episode_sql
+def _explain(organization: Any) -> str:
+    from tandem.outcomes.episodes import EpisodeFilters, analytic_cursor, episode_sql
 
     sql, params = episode_sql(organization.pk, INSTRUMENT, EpisodeFilters())
-    with connection.cursor() as cursor:
+    with analytic_cursor() as cursor:  # the query's own settings (work_mem, no JIT)
         cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
         return "\n".join(row[0] for row in cursor.fetchall())
 
