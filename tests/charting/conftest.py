@@ -138,9 +138,10 @@ def visits_checked_in(
                 **({"activity": activity.pk} if activity else {}),
             },
         )
-        starts = scheduling.at(timezone.localdate(), datetime.time(0, 0)) + datetime.timedelta(
-            minutes=50 * slot
-        )
+        # In UTC: minutes after local midnight, not wall-clock minutes (which skip an hour the day the clocks
+        # go forward, making a visit that ends before it starts).
+        midnight = scheduling.at(timezone.localdate(), datetime.time(0, 0)).astimezone(datetime.UTC)
+        starts = midnight + datetime.timedelta(minutes=50 * slot)
         Appointment.objects.filter(pk=appointment.pk).update(
             starts_at=starts, ends_at=starts + datetime.timedelta(minutes=45)
         )

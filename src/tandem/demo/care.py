@@ -203,7 +203,7 @@ def _times(
 ) -> list[datetime.datetime]:
     """The moments of a referral's steps: `start`, then each gap later; moved back whole if any would fall
     within ten minutes of now (the last one is the latest)."""
-    moments = [start]
+    moments = [start.astimezone(datetime.UTC)]  # elapsed hours, also across a change of the clocks
     for gap in gaps_hours:
         moments.append(moments[-1] + datetime.timedelta(hours=gap))
     latest = context.now - datetime.timedelta(minutes=10)
