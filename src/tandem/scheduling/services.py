@@ -459,8 +459,8 @@ def _save_occupying(appointment: Appointment) -> None:
     On PostgreSQL two overlapping bookings written at the same instant can each wait on the other's
     uncommitted row while the exclusion constraints check them; the server breaks the tie by aborting one
     with "deadlock detected". That one is saved again (in a fresh savepoint, so nothing of the first try
-    remains): by then the other has committed and the constraint refuses it in the usual words, or has been
-    undone and the slot is free.
+    remains), which waits for the other booking: once that commits, the constraint refuses this one in the
+    usual words; if it is undone, the slot is free and this one goes in.
     """
     for _ in range(SAVE_ATTEMPTS):
         try:
